@@ -1,0 +1,39 @@
+"""Entry point of the ``packlife`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from packlife import __version__
+from packlife.cli import catalog
+from packlife.cli._common import err_console
+from packlife.errors import PacklifeError
+
+app = typer.Typer(
+    help="packlife — second-life EV battery storage: grade, design, simulate, operate, prove, track.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(catalog.app, name="catalog")
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the packlife version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Run the CLI; user errors print one paragraph and exit with status 2, no traceback."""
+    try:
+        app()
+    except PacklifeError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

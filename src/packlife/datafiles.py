@@ -1,0 +1,57 @@
+"""Loading TOML data files into pydantic models with messages that name file, field and expectation."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from packlife.errors import DataFileError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def describe_validation_error(exc: ValidationError) -> list[str]:
+    """Turn a pydantic ``ValidationError`` into one line per problem: ``field: what was expected``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        elif "input" in err and err["type"] not in ("extra_forbidden",):
+            msg = f"{msg} (got {err['input']!r})"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling against the schema)"
+        lines.append(f"field '{loc}': {msg}")
+    return lines
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    """Read a TOML file, raising :class:`DataFileError` for unreadable or malformed files."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise DataFileError(path, ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(path, [f"not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise DataFileError(path, ["not a UTF-8 text file"]) from None
+
+
+def load_model(path: Path, model: type[M], data: dict[str, object] | None = None) -> M:
+    """Validate a TOML file (or already-read ``data``) against ``model``.
+
+    Raises
+    ------
+    DataFileError
+        Naming the file, each bad field and what was expected.
+    """
+    raw = read_toml(path) if data is None else data
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise DataFileError(path, describe_validation_error(exc)) from None

@@ -1,0 +1,1 @@
+"""Pure, vectorised physics functions (numba-compiled where they sit in the inner loop)."""
