@@ -165,7 +165,22 @@ class AgeingParameters(BaseModel):
     r_per_q_cyc: float = Field(0.0, ge=0)
     knee_soh: float | None = Field(None, gt=0, lt=1)
     knee_acceleration: float = Field(1.0, ge=1)
-    fit_rmse_pct: dict[str, float] = Field(default_factory=dict)
+
+
+class AgeingModel(BaseModel):
+    """One ageing parameter file (``chemistry/data/ageing/<id>.toml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    chemistry: Chemistry
+    reference_cell: str
+    parameters: AgeingParameters
+    fit_rmse_pct: dict[str, float] = Field(
+        default_factory=dict, description="RMSE per fitted curve [percentage points]"
+    )
+    sources: list[Source] = Field(min_length=1)
+    estimated_fields: list[EstimatedField] = Field(default_factory=list)
 
 
 class ParameterSet(BaseModel):
@@ -184,7 +199,7 @@ class ParameterSet(BaseModel):
     ecm: EcmTable
     thermal: Thermal
     derating: Derating
-    ageing: AgeingParameters
+    ageing_model: str = Field(description="id of the ageing model in chemistry/data/ageing")
     sources: list[Source] = Field(min_length=1)
     estimated_fields: list[EstimatedField] = Field(default_factory=list)
     fit: dict[str, float] = Field(

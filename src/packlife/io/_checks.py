@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +40,12 @@ def check_canonical(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     if problems:
         raise DataFileError(path, problems)
     return data.reset_index(drop=True)
+
+
+def first_line(path: Path) -> str:
+    """First line of a text file, transparently for ``.gz`` files."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
+            return fh.readline()
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        return fh.readline()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from packlife.errors import DataFileError
-from packlife.io._checks import check_canonical
+from packlife.io._checks import check_canonical, first_line
 
 BITRODE_COLUMNS = [
     "exclude",
@@ -41,8 +41,7 @@ BITRODE_COLUMNS = [
 def looks_like_bitrode(path: Path) -> bool:
     """Cheap sniff: a Bitrode header, or a headerless row whose 14th field is a Bitrode mode."""
     try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            first = fh.readline()
+        first = first_line(path)
     except OSError:
         return False
     if first.startswith("Exclude,Time(s)"):
@@ -77,7 +76,7 @@ def read_bitrode(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise DataFileError(path, ["file not found"])
     if path.stat().st_size == 0:
         raise DataFileError(path, ["file is empty"])
-    has_header = path.open("r", encoding="utf-8", errors="replace").readline().startswith("Exclude")
+    has_header = first_line(path).startswith("Exclude")
     try:
         raw = pd.read_csv(
             path,
