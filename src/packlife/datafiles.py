@@ -1,4 +1,4 @@
-"""Loading TOML data files into pydantic models with messages that name file, field and expectation."""
+"""Loading TOML data files into pydantic models; errors name the file, field and expectation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def describe_validation_error(exc: ValidationError) -> list[str]:
-    """Turn a pydantic ``ValidationError`` into one line per problem: ``field: what was expected``."""
+    """Turn a pydantic ``ValidationError`` into one line per problem: ``field: expected``."""
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"

@@ -66,7 +66,8 @@ class PackModel(BaseModel):
         if self.modules * self.cells_per_module != self.series_cells * self.parallel_cells:
             problems.append(
                 "modules × cells_per_module must equal series_cells × parallel_cells "
-                f"({self.modules}×{self.cells_per_module} ≠ {self.series_cells}×{self.parallel_cells})"
+                f"({self.modules}×{self.cells_per_module} ≠ "
+                f"{self.series_cells}×{self.parallel_cells})"
             )
         mismatch = energy_mismatch(self)
         if abs(mismatch) > ENERGY_CONSISTENCY_TOLERANCE:

@@ -141,25 +141,38 @@ class Thermal(BaseModel):
 class AgeingParameters(BaseModel):
     """Semi-empirical calendar + cycle ageing (see :mod:`packlife.models.ageing`).
 
-    Calendar capacity loss: ``q_cal = k_cal · exp(-ea_cal/R (1/T - 1/T_ref)) · f_soc(soc) · t_days^z_cal``.
+    Calendar capacity loss:
+    ``q_cal = k_cal · exp(-ea_cal/R (1/T - 1/T_ref)) · f_soc(soc) · t_days^z_cal``.
     Cycle capacity loss: ``q_cyc = k_cyc · f_T · f_dod · f_c · efc^z_cyc``.
     Resistance growth is proportional to each loss through ``r_per_q_cal`` / ``r_per_q_cyc``.
+    ``f_soc = 1 + a (soc - 0.5) + b (soc - 0.5)^2 + c (soc - 0.5)^3`` (floored at 0.05),
+    ``f_T = exp(-ea_cyc/R (1/T - 1/T_ref)) · exp(c_lt · max(T_ref - T, 0))`` with
+    ``c_lt = cyc_low_temperature_coeff_per_k`` (lithium plating at low temperature),
+    ``f_dod = (dod / reference_dod)^dod_exponent``,
+    ``f_c = exp(c_rate_coeff · (c_rate - reference_c_rate))``.
     """
 
     model_config = ConfigDict(extra="forbid")
     k_cal_per_day_z: float = Field(ge=0)
     z_cal: float = Field(gt=0, le=1.5)
     ea_cal_j_per_mol: float = Field(ge=0)
-    soc_stress_a: float = Field(description="f_soc = 1 + a (soc - 0.5) + b (soc - 0.5)^2")
+    soc_stress_a: float = Field(
+        description="f_soc = 1 + a (soc - 0.5) + b (soc - 0.5)^2 + c (soc - 0.5)^3"
+    )
     soc_stress_b: float = 0.0
+    soc_stress_c: float = Field(0.0, description="cubic term: + c (soc - 0.5)^3 in f_soc")
     k_cyc_per_efc_z: float = Field(ge=0)
     z_cyc: float = Field(gt=0, le=1.5)
     ea_cyc_j_per_mol: float = 0.0
     cyc_low_temperature_coeff_per_k: float = Field(
         0.0, description="extra stress below t_ref: exp(c · max(t_ref - T, 0))"
     )
-    dod_exponent: float = Field(0.0, ge=0)
-    c_rate_coeff: float = Field(0.0, ge=0)
+    dod_exponent: float = Field(0.0, ge=0, description="f_dod = (dod / reference_dod)^dod_exponent")
+    reference_dod: float = Field(0.8, gt=0, le=1)
+    c_rate_coeff: float = Field(
+        0.0, ge=0, description="f_c = exp(c_rate_coeff · (c_rate - reference_c_rate))"
+    )
+    reference_c_rate: float = Field(1.0, ge=0)
     reference_temperature_c: float = 25.0
     r_per_q_cal: float = Field(0.0, ge=0)
     r_per_q_cyc: float = Field(0.0, ge=0)

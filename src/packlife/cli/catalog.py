@@ -8,7 +8,9 @@ from rich.table import Table
 from packlife.catalog import get_pack_model, list_pack_models
 from packlife.cli._common import console, print_json
 
-app = typer.Typer(help="Browse the catalog of real EV pack and module models.", no_args_is_help=True)
+app = typer.Typer(
+    help="Browse the catalog of real EV pack and module models.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -22,14 +24,32 @@ def list_cmd(
         print_json([p.model_dump(mode="json") for p in packs])
         return
     table = Table(title=f"packlife catalog: {len(packs)} models")
-    for col in ("id", "kind", "make / model", "years", "chem", "S×P", "V nom", "gross kWh",
-                "usable kWh", "mass kg", "sources"):
+    for col in (
+        "id",
+        "kind",
+        "make / model",
+        "years",
+        "chem",
+        "S×P",
+        "V nom",
+        "gross kWh",
+        "usable kWh",
+        "mass kg",
+        "sources",
+    ):
         table.add_column(col, justify="right" if col[0] in "VSgum" else "left")
     for p in packs:
         table.add_row(
-            p.id, p.kind, f"{p.make} {p.model}", p.years, p.chemistry,
-            f"{p.series_cells}s{p.parallel_cells}p", f"{p.nominal_voltage_v:.0f}",
-            f"{p.gross_energy_kwh:.1f}", f"{p.usable_energy_kwh:.1f}", f"{p.mass_kg:.0f}",
+            p.id,
+            p.kind,
+            f"{p.make} {p.model}",
+            p.years,
+            p.chemistry,
+            f"{p.series_cells}s{p.parallel_cells}p",
+            f"{p.nominal_voltage_v:.0f}",
+            f"{p.gross_energy_kwh:.1f}",
+            f"{p.usable_energy_kwh:.1f}",
+            f"{p.mass_kg:.0f}",
             str(len(p.sources)),
         )
     console.print(table)

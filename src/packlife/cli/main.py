@@ -7,17 +7,22 @@ import sys
 import typer
 
 from packlife import __version__
-from packlife.cli import catalog
+from packlife.cli import catalog, grade, impact, registry, simulate
 from packlife.cli._common import err_console
 from packlife.errors import PacklifeError
 
 app = typer.Typer(
-    help="packlife — second-life EV battery storage: grade, design, simulate, operate, prove, track.",
+    help="packlife — second-life EV battery storage: grade, design, simulate, operate, prove,"
+    " track.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(impact.app, name="impact")
+app.add_typer(registry.app, name="registry")
+app.add_typer(grade.app, name="grade")
+app.command("simulate")(simulate.simulate_cmd)
 
 
 @app.command("version")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from packlife._typing import FloatArray
+from packlife._typing import BoolArray, FloatArray, IntArray
+from packlife.chemistry.schema import Derating
+from packlife.models.ecm import max_power_w
 
 _EPS_W = 1e-9
 
@@ -68,7 +70,9 @@ def allocate_by_weight(
             if not free[i]:
                 continue
             w = (limit_w[i] - out_w[i]) if use_limits else weight[i]
-            give = remaining * w / total
+            give = remaining * (w / total)
+            if give > remaining:  # guards against underflow with subnormal weights
+                give = remaining
             head = limit_w[i] - out_w[i]
             take = give if give < head else head
             out_w[i] += take
@@ -99,3 +103,204 @@ def usable_energy_weights_wh(
     """
     window = (soc - soc_min) if discharge else (soc_max - soc)
     return np.maximum(window, 0.0) * capacity_ah * nominal_voltage_v
+
+
+# --- per-pack limits: derating, gating, ramp ------------------------------------------------
+
+#: Pack gate states (Battery-Emulator style): only ``GATE_JOINED`` packs carry power.
+GATE_CONFIGURED = 0
+GATE_DETECTED = 1
+GATE_JOINED = 2
+GATE_ISOLATED = 3
+
+
+def step_gates(
+    state: IntArray,
+    detected: BoolArray,
+    ready_to_join: BoolArray,
+    faulted: BoolArray,
+    reset: BoolArray | None = None,
+) -> IntArray:
+    """Advance each pack's gate one cycle: configured → detected → joined; faults isolate.
+
+    Parameters
+    ----------
+    state : ndarray of int
+        Current gate per pack (``GATE_*``).
+    detected : ndarray of bool
+        The pack's BMS reports valid data this cycle.
+    ready_to_join : ndarray of bool
+        Precharge done and voltage within the join window (checked by the caller).
+    faulted : ndarray of bool
+        A fault is active; the pack is isolated and stays so (latched) until ``reset``.
+    reset : ndarray of bool, optional
+        Operator reset of a latched isolation (only effective once the fault has cleared).
+
+    Returns
+    -------
+    ndarray of int
+        New gate per pack. A joined pack that loses its data drops to configured.
+    """
+    new = state.copy()
+    rst = np.zeros_like(faulted) if reset is None else reset
+    isolated = state == GATE_ISOLATED
+    new[isolated & rst & ~faulted] = GATE_CONFIGURED
+    live = ~isolated
+    new[live & (state == GATE_CONFIGURED) & detected] = GATE_DETECTED
+    new[live & (state == GATE_DETECTED) & detected & ready_to_join] = GATE_JOINED
+    new[live & (state != GATE_CONFIGURED) & ~detected] = GATE_CONFIGURED
+    new[faulted] = GATE_ISOLATED
+    return new
+
+
+def _polyline(x_axis: list[float], y: list[float], x: FloatArray) -> FloatArray:
+    out: FloatArray = np.interp(x, np.asarray(x_axis, dtype=float), np.asarray(y, dtype=float))
+    return out
+
+
+def derated_power_limits_w(
+    derating: Derating,
+    temperature_c: FloatArray,
+    soc: FloatArray,
+    ocv_v: FloatArray,
+    v_rc_v: FloatArray,
+    r0_ohm: FloatArray,
+    min_voltage_v: FloatArray,
+    max_voltage_v: FloatArray,
+    max_discharge_current_a: FloatArray,
+    max_charge_current_a: FloatArray,
+) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+    """Per-pack discharge and charge power limits from derating polylines and the ECM.
+
+    The allowed current is the rated current times the smaller of the temperature and SoC
+    derating fractions (``Derating`` polylines of the chemistry set, clamped at their ends);
+    the power limit is then :func:`packlife.models.ecm.max_power_w` under that current and the
+    pack voltage window, as in OpenEMS ``BatteryProtection`` (``ems_anchors.md`` §2.4).
+
+    Parameters
+    ----------
+    derating : Derating
+        Chemistry derating polylines (fractions of the rated current).
+    temperature_c, soc : ndarray
+        Pack temperature [°C] and state of charge [0–1].
+    ocv_v, v_rc_v, r0_ohm : ndarray
+        Pack open-circuit voltage [V], summed RC voltage [V] and ohmic resistance [Ω].
+    min_voltage_v, max_voltage_v : ndarray
+        Pack voltage window [V].
+    max_discharge_current_a, max_charge_current_a : ndarray
+        Rated (underated) current magnitudes [A].
+
+    Returns
+    -------
+    max_discharge_power_w, max_charge_power_w : ndarray
+        Limits (≥ 0) [W].
+    notes : tuple of str
+        Per pack, what binds each direction, e.g. ``"discharge: derating (temperature 48 °C);
+        charge: voltage (max 403 V)"``.
+    """
+    d = derating
+    f_dis_t = _polyline(d.temperature_c, d.discharge_fraction_vs_temperature, temperature_c)
+    f_chg_t = _polyline(d.temperature_c, d.charge_fraction_vs_temperature, temperature_c)
+    f_dis_s = _polyline(d.soc, d.discharge_fraction_vs_soc, soc)
+    f_chg_s = _polyline(d.soc, d.charge_fraction_vs_soc, soc)
+    n = soc.shape[0]
+    p_dis = np.empty(n)
+    p_chg = np.empty(n)
+    notes = []
+    for i in range(n):
+        parts = []
+        for discharge, f_t, f_s, i_max, v_lim, out in (
+            (True, f_dis_t[i], f_dis_s[i], max_discharge_current_a[i], min_voltage_v[i], p_dis),
+            (False, f_chg_t[i], f_chg_s[i], max_charge_current_a[i], max_voltage_v[i], p_chg),
+        ):
+            frac = min(f_t, f_s)
+            p = max_power_w(ocv_v[i], v_rc_v[i], r0_ohm[i], v_lim, i_max * frac, discharge)
+            out[i] = p
+            p_current = max_power_w(ocv_v[i], v_rc_v[i], r0_ohm[i], v_lim, i_max, discharge)
+            p_free = max_power_w(ocv_v[i], v_rc_v[i], r0_ohm[i], v_lim, 1e12, discharge)
+            label = "discharge" if discharge else "charge"
+            if p < p_current * (1.0 - 1e-9):
+                what = (
+                    f"temperature {temperature_c[i]:.0f} °C" if f_t <= f_s else f"SoC {soc[i]:.2f}"
+                )
+                parts.append(f"{label}: derating ({what}, {frac:.0%} of {i_max:.0f} A)")
+            elif p_current < p_free * (1.0 - 1e-9):
+                parts.append(f"{label}: current limit ({i_max:.0f} A)")
+            else:
+                kind = "min" if discharge else "max"
+                parts.append(f"{label}: voltage ({kind} {v_lim:.0f} V)")
+        notes.append("; ".join(parts))
+    return p_dis, p_chg, tuple(notes)
+
+
+def ramp_limited_w(
+    limit_w: FloatArray, previous_w: FloatArray, ramp_w_per_s: float, dt_s: float, discharge: bool
+) -> FloatArray:
+    """Cap each pack's limit so its power magnitude rises by at most ``ramp_w_per_s·dt_s``.
+
+    Only increases are limited (a pack may always reduce its power at once, as OpenEMS
+    ``maxIncreaseAmperePerSecond``). ``previous_w`` is signed, discharge positive [W].
+    """
+    if not np.isfinite(ramp_w_per_s):
+        return limit_w
+    prev_same_dir = np.maximum(previous_w if discharge else -previous_w, 0.0)
+    out: FloatArray = np.minimum(limit_w, prev_same_dir + ramp_w_per_s * dt_s)
+    return out
+
+
+def allocate_min_loss(
+    request_w: float,
+    limit_w: FloatArray,
+    resistance_ohm: FloatArray,
+    voltage_v: FloatArray,
+    segments: int = 8,
+) -> tuple[FloatArray, float]:
+    """Split ``request_w`` to minimise the summed I²R loss (LP, piecewise-linear, HiGHS).
+
+    The loss ``R·(p/V)²`` of each pack is replaced by ``segments`` linear pieces over
+    ``[0, limit]``; being convex, the LP fills the cheap pieces first.
+
+    Parameters
+    ----------
+    request_w : float
+        Power asked of the packs, discharge positive [W].
+    limit_w : ndarray
+        Limit magnitudes in the request's direction (0 for packs that may not take power) [W].
+    resistance_ohm, voltage_v : ndarray
+        Pack resistance [Ω] and terminal voltage [V].
+    segments : int
+        Linear pieces per pack.
+
+    Returns
+    -------
+    out_w : ndarray
+        Power per pack, same sign as ``request_w`` [W].
+    unplaced_w : float
+        What exceeded the summed limits (same sign as ``request_w``) [W].
+    """
+    from scipy import sparse
+
+    from packlife.control._lp import solve_lp
+
+    n = limit_w.shape[0]
+    sign = 1.0 if request_w >= 0.0 else -1.0
+    lim = np.maximum(limit_w, 0.0)
+    target = min(abs(request_w), float(lim.sum()))
+    if target <= _EPS_W:
+        return np.zeros(n), request_w
+    width = np.repeat(lim / segments, segments)
+    k = np.tile(np.arange(segments, dtype=float), n)
+    scale = np.repeat(resistance_ohm / np.maximum(voltage_v, 1e-9) ** 2, segments)
+    cost = scale * width * (2.0 * k + 1.0)
+    matrix = sparse.csr_matrix(np.ones((1, n * segments)))
+    x = solve_lp(
+        cost,
+        matrix,
+        np.array([target]),
+        np.array([target]),
+        np.zeros(n * segments),
+        width,
+        what="min-loss pack split",
+    )
+    out = np.minimum(x.reshape(n, segments).sum(axis=1), lim) * sign
+    return out, sign * (abs(request_w) - target)

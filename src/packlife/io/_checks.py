@@ -26,7 +26,9 @@ def check_canonical(data: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         bad = ~np.isfinite(values)
         if bad.any():
             row = int(np.argmax(bad))
-            problems.append(f"column '{col}' has a missing or non-numeric value at data row {row + 1}")
+            problems.append(
+                f"column '{col}' has a missing or non-numeric value at data row {row + 1}"
+            )
         data[col] = values
     if problems:
         raise DataFileError(path, problems)
@@ -49,3 +51,13 @@ def first_line(path: Path) -> str:
             return fh.readline()
     with path.open("r", encoding="utf-8", errors="replace") as fh:
         return fh.readline()
+
+
+def first_data_line(path: Path) -> str:
+    """First line of a text file that is neither blank nor a ``#`` comment (``.gz`` aware)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.strip() and not line.lstrip().startswith("#"):
+                return line
+    return ""

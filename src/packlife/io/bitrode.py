@@ -107,7 +107,12 @@ def read_bitrode(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = check_canonical(data, path)
     sign = _bitrode_sign(data, path)
     data["current_a"] = sign * data["current_a"]
-    meta = {"format": "bitrode", "has_header": has_header, "sign_flipped": sign < 0, "path": str(path)}
+    meta = {
+        "format": "bitrode",
+        "has_header": has_header,
+        "sign_flipped": sign < 0,
+        "path": str(path),
+    }
     return data, meta
 
 
@@ -125,6 +130,7 @@ def _bitrode_sign(data: pd.DataFrame, path: Path) -> float:
         raise DataFileError(path, ["no CHRG or DCHG rows: cannot tell the current sign"])
     if len(set(votes)) > 1:
         raise DataFileError(
-            path, ["CHRG and DCHG rows have the same current sign: the 'Mode' column is mislabelled"]
+            path,
+            ["CHRG and DCHG rows have the same current sign: the 'Mode' column is mislabelled"],
         )
     return votes[0]

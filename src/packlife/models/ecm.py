@@ -20,7 +20,7 @@ from packlife._typing import FloatArray
 from packlife.models.interp import interp2_scalar
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def rc_step(v_rc_v: float, current_a: float, r_ohm: float, c_f: float, dt_s: float) -> float:
     """Advance one RC pair's voltage by ``dt_s`` with constant ``current_a`` (exact solution).
 
@@ -44,8 +44,10 @@ def rc_step(v_rc_v: float, current_a: float, r_ohm: float, c_f: float, dt_s: flo
     return v_rc_v * decay + r_ohm * current_a * (1.0 - decay)
 
 
-@njit(cache=True, inline="always")
-def rc_mean_voltage(v_rc_v: float, current_a: float, r_ohm: float, c_f: float, dt_s: float) -> float:
+@njit(cache=True, error_model="numpy", inline="always")
+def rc_mean_voltage(
+    v_rc_v: float, current_a: float, r_ohm: float, c_f: float, dt_s: float
+) -> float:
     """Mean RC voltage over a step of constant current [V] (for exact step energy accounting)."""
     tau = r_ohm * c_f
     x = dt_s / tau
@@ -56,7 +58,7 @@ def rc_mean_voltage(v_rc_v: float, current_a: float, r_ohm: float, c_f: float, d
     return v_inf + (v_rc_v - v_inf) * frac
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def current_for_power(power_w: float, ocv_v: float, v_rc_v: float, r0_ohm: float) -> float:
     """Current that makes terminal power ``(ocv - v_rc - r0·i)·i`` equal ``power_w``.
 
@@ -82,7 +84,7 @@ def current_for_power(power_w: float, ocv_v: float, v_rc_v: float, r0_ohm: float
     return 2.0 * power_w / (e + math.sqrt(disc))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def max_power_w(
     ocv_v: float, v_rc_v: float, r0_ohm: float, v_limit_v: float, i_limit_a: float, discharge: bool
 ) -> float:
@@ -100,7 +102,7 @@ def max_power_w(
     return max((e + r0_ohm * i) * i, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def simulate_current(
     time_s: FloatArray,
     current_a: FloatArray,

@@ -8,7 +8,7 @@ from numba import njit
 from packlife._typing import FloatArray
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def interp1_scalar(x_axis: FloatArray, y: FloatArray, x: float) -> float:
     """Linear interpolation of ``y(x_axis)`` at ``x``, clamped to the end values.
 
@@ -31,7 +31,7 @@ def interp1_scalar(x_axis: FloatArray, y: FloatArray, x: float) -> float:
     return float(y[i] + w * (y[i + 1] - y[i]))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def interp2_scalar(
     t_axis: FloatArray, s_axis: FloatArray, table: FloatArray, t: float, s: float
 ) -> float:
@@ -47,10 +47,10 @@ def interp2_scalar(
     w = (t - t_axis[j]) / (t_axis[j + 1] - t_axis[j])
     lo = interp1_scalar(s_axis, table[j], s)
     hi = interp1_scalar(s_axis, table[j + 1], s)
-    return lo + w * (hi - lo)
+    return float(lo + w * (hi - lo))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interp2(
     t_axis: FloatArray, s_axis: FloatArray, table: FloatArray, t: FloatArray, s: FloatArray
 ) -> FloatArray:

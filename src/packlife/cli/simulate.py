@@ -1,0 +1,145 @@
+"""``packlife simulate``: run a scenario; write summary.json, timeseries.parquet, report.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from packlife.cli._common import console, err_console, print_json
+from packlife.errors import ConsistencyError, PacklifeError
+from packlife.site.outputs import write_outputs
+from packlife.site.run import run_scenario
+from packlife.site.scenario import Scenario, builtin_scenarios, load_scenario
+from packlife.site.sessions import Session, read_sessions_csv, synthetic_sessions
+from packlife.site.summary import summarise
+
+
+def simulate_cmd(
+    scenario: str = typer.Argument(
+        "jlr-test-site",
+        help=f"Built-in scenario ({', '.join(builtin_scenarios())}) or a TOML file.",
+    ),
+    days: float | None = typer.Option(
+        None, "--days", help="Override the scenario's duration [days]."
+    ),
+    step: float | None = typer.Option(None, "--step", help="Override the engine step [s], 1–3600."),
+    out: Path = typer.Option(Path("out"), "--out", help="Folder for the result files."),
+    sessions_csv: Path | None = typer.Option(
+        None,
+        "--sessions",
+        help="Session CSV (arrival,departure,energy_kwh[,vehicle_model]) to use.",
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print summary.json to stdout as well."),
+) -> None:
+    """Simulate a site: packs, inputs, controller and vehicles; prove energy, diesel and CO2."""
+    sc, path = load_scenario(scenario)
+    sc = _override(sc, days, step)
+    sessions = _sessions(sc, path, sessions_csv)
+    with Progress(
+        TextColumn("[bold]simulating[/bold] " + sc.name),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("run", total=1.0)
+        result = run_scenario(sc, sessions, progress=lambda f: progress.update(task, completed=f))
+    summary = summarise(result)
+    files = write_outputs(result, summary, out)
+    if json_out:
+        print_json(summary)
+    else:
+        _print_summary(summary)
+        console.print("wrote " + ", ".join(str(f) for f in files))
+
+
+def _override(sc: Scenario, days: float | None, step: float | None) -> Scenario:
+    sim = sc.simulation
+    update: dict[str, float | None] = {}
+    if days is not None:
+        if not 0 < days <= 3660:
+            raise ConsistencyError(f"--days must lie within 0–3660, got {days}")
+        update["days"] = days
+    if step is not None:
+        if not 1 <= step <= 3600:
+            raise ConsistencyError(f"--step must lie within 1–3600 s, got {step}")
+        update["step_s"] = step
+        update["control_interval_s"] = None
+        out_s = max(sim.output_interval_s, step)
+        update["output_interval_s"] = round(out_s / step) * step
+    if not update:
+        return sc
+    return sc.model_copy(update={"simulation": sim.model_copy(update=update)})
+
+
+def _sessions(sc: Scenario, path: Path, csv: Path | None) -> list[Session]:
+    v = sc.vehicles
+    if v is None:
+        if csv is not None:
+            raise PacklifeError(
+                f"scenario {sc.name!r} has no [vehicles] section to use --sessions with"
+            )
+        return []
+    default_model = v.fleet[0].vehicle_model
+    obc = v.fleet[0].onboard_charger_kw
+    if csv is not None:
+        return read_sessions_csv(csv, sc.simulation.start, default_model, obc)
+    if v.sessions_csv is not None:
+        return read_sessions_csv(
+            path.parent / v.sessions_csv, sc.simulation.start, default_model, obc
+        )
+    return synthetic_sessions(v, sc.simulation.days, sc.simulation.seed)
+
+
+def _print_summary(s: dict[str, object]) -> None:
+    table = Table(
+        title=f"packlife simulate — {s['scenario']} ({s['days']} days)", show_header=False
+    )
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+
+    def num(key: str, fmt: str = "{:,.1f}") -> str:
+        value = s[key]
+        return fmt.format(value) if isinstance(value, int | float) else str(value)
+
+    sources = s["energy_from_sources_kwh"]
+    if isinstance(sources, dict):
+        for name, kwh in sources.items():
+            table.add_row(f"energy from {name} [kWh]", f"{kwh:,.1f}")
+    rows = [
+        ("energy to vehicles [kWh]", num("energy_to_vehicles_kwh")),
+        ("energy to loads [kWh]", num("energy_to_loads_kwh")),
+        ("losses [kWh]", num("losses_kwh")),
+        ("stored energy change [kWh]", num("stored_energy_change_kwh")),
+        (
+            "energy balance error [% of throughput]",
+            num("energy_balance_error_pct_of_throughput", "{:.2e}"),
+        ),
+        (
+            "vehicles served / fully charged",
+            f"{s['vehicles_served']} / {s['vehicles_fully_charged']}",
+        ),
+        ("mean charge time via BESS [min]", num("mean_charge_time_min")),
+        ("mean direct charge time from supply [min]", num("mean_direct_charge_time_min")),
+        ("diesel avoided [L]", num("diesel_litres_avoided")),
+        ("CO2 diesel baseline [kg]", num("co2_diesel_kg")),
+        ("CO2 grid charging [kg]", num("co2_grid_kg")),
+        ("CO2 avoided, net [kg]", num("co2_avoided_net_kg")),
+        (
+            "nameplate / usable energy [kWh]",
+            f"{num('nameplate_energy_kwh')} / {num('usable_energy_kwh')}",
+        ),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    soh0, soh1 = s["pack_soh_start"], s["pack_soh_end"]
+    if isinstance(soh0, list) and isinstance(soh1, list):
+        table.add_row(
+            "pack SoH start → end",
+            ", ".join(f"{a:.3f}→{b:.3f}" for a, b in zip(soh0, soh1, strict=True)),
+        )
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Grading retired packs and modules from test data: estimators, disposition, matching."""

@@ -1,0 +1,318 @@
+"""Grade one test record (time series or BMS snapshots) into result dicts for JSON / registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from packlife.chemistry.schema import ParameterSet
+from packlife.errors import PacklifeError
+from packlife.grading.estimators import (
+    Pulses,
+    capacity_from_discharge,
+    dcir_from_pulses,
+    find_runs,
+    imbalance_mv,
+    self_discharge_pct_per_month,
+)
+from packlife.grading.fast_soh import fast_capacity_estimate
+from packlife.grading.policy import (
+    GradingPolicy,
+    Measurements,
+    decide,
+    disposition_of,
+    load_policy,
+)
+from packlife.io.bms import BmsSnapshot
+from packlife.io.detect import TestRecord, read_any
+from packlife.models.interp import interp2
+
+
+@dataclass
+class GradeContext:
+    """What grading needs beyond the file: ratings, OCV table, references, policy, history.
+
+    ``ocv_v`` and ``reference_dcir_mohm`` are at the level of the tested unit (cell voltage ×
+    ``series_cells``); ``series_cells`` converts unit voltages to cell voltages.
+    ``reference_r10_table`` = (temperature_c axis, soc axis, table [mΩ]) of the new unit's 10-s
+    resistance; when given it replaces ``reference_dcir_mohm`` (evaluated at each pulse's SoC
+    and temperature). ``test_temperature_c`` is the test temperature for files without a
+    ``temperature_c`` column (25 °C is assumed if neither is known).
+    """
+
+    policy: GradingPolicy = field(default_factory=load_policy)
+    rated_capacity_ah: float | None = None
+    ocv_soc: np.ndarray | None = None
+    ocv_v: np.ndarray | None = None
+    reference_dcir_mohm: float | None = None
+    reference_r10_table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    series_cells: int = 1
+    test_temperature_c: float | None = None
+    calendar_limit_years: float | None = None
+    history: dict[str, BmsSnapshot] = field(default_factory=dict)
+    today: dt.date | None = None
+
+
+def context_from_catalog(
+    catalog_id: str, level: str = "pack", policy: GradingPolicy | None = None
+) -> GradeContext:
+    """Context from a catalog entry and its chemistry parameter set (OCV and R at 25 °C, 50 %).
+
+    ``level`` is ``cell`` (one cell of that model) or ``pack`` (the catalog unit itself, which
+    is a module for module entries).
+    """
+    from packlife.catalog import get_pack_model
+    from packlife.chemistry import get_parameter_set
+
+    if level not in ("cell", "pack"):
+        raise PacklifeError(f"unknown level {level!r}; expected 'cell' or 'pack'")
+    pack = get_pack_model(catalog_id)
+    pset = get_parameter_set(pack.parameter_set)
+    series, parallel = (1, 1) if level == "cell" else (pack.series_cells, pack.parallel_cells)
+    temps = np.asarray(pset.ocv.temperature_c, dtype=float)
+    table = np.asarray(pset.ocv.voltage_v, dtype=float)
+    row = table[0] if temps.size == 1 else np.array([np.interp(25.0, temps, c) for c in table.T])
+    r10_table = _r10_table_mohm(pset) * series / parallel
+    ecm_t, ecm_s = np.asarray(pset.ecm.temperature_c), np.asarray(pset.ecm.soc)
+    return GradeContext(
+        policy=load_policy() if policy is None else policy,
+        rated_capacity_ah=pack.cell_capacity_ah if level == "cell" else pack.rated_capacity_ah,
+        ocv_soc=np.asarray(pset.ocv.soc, dtype=float),
+        ocv_v=row * series,
+        reference_dcir_mohm=float(
+            interp2(ecm_t, ecm_s, r10_table, np.array([25.0]), np.array([0.5]))[0]
+        ),
+        reference_r10_table=(ecm_t, ecm_s, r10_table),
+        series_cells=series,
+        calendar_limit_years=pack.calendar_life_years,
+    )
+
+
+def _r10_table_mohm(pset: ParameterSet) -> np.ndarray:
+    """10-s step-response resistance of the ECM, ``R0 + Σ Rk (1 − exp(−10 s / (Rk Ck)))`` [mΩ]."""
+    ecm = pset.ecm
+    table = np.asarray(ecm.r0_ohm, dtype=float).copy()
+    pairs = [(ecm.r1_ohm, ecm.c1_f)]
+    if ecm.r2_ohm is not None and ecm.c2_f is not None:
+        pairs.append((ecm.r2_ohm, ecm.c2_f))
+    for r_tab, c_tab in pairs:
+        r, c = np.asarray(r_tab, dtype=float), np.asarray(c_tab, dtype=float)
+        table += r * (1.0 - np.exp(-10.0 / (r * c)))
+    return table * 1000.0
+
+
+def _num(x: float | None, digits: int = 6) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return float(f"{x:.{digits}g}")
+
+
+def _apply_history(m: Measurements, snap: BmsSnapshot | None) -> None:
+    if snap is None:
+        return
+    m.fault_codes = list(snap.fault_codes)
+    m.thermal_event_history = snap.thermal_event_history
+    m.damage_noted = snap.damage_noted
+    m.manufacture_date = snap.manufacture_date
+    m.cycle_count = snap.cycle_count
+    m.imbalance_mv = imbalance_mv(snap.min_cell_voltage_v, snap.max_cell_voltage_v)
+    lowest = snap.min_cell_voltage_v
+    m.min_cell_voltage_v = (
+        lowest if m.min_cell_voltage_v is None else min(m.min_cell_voltage_v, lowest)
+    )
+
+
+def _capacity(
+    t: np.ndarray, i: np.ndarray, v: np.ndarray, ctx: GradeContext
+) -> tuple[float | None, float | None, str | None]:
+    """(capacity [Ah], 1σ [Ah], method): a full discharge, else the ≤ 15-min estimate."""
+    cap = capacity_from_discharge(t, i, v)
+    if cap is not None:
+        return cap.capacity_ah, cap.uncertainty_ah, "full_discharge"
+    if ctx.ocv_soc is None or ctx.ocv_v is None:
+        return None, None, None
+    max_i = 0.5 * ctx.rated_capacity_ah if ctx.rated_capacity_ah else None
+    fast = fast_capacity_estimate(t, i, v, ctx.ocv_soc, ctx.ocv_v, max_current_a=max_i)
+    if fast is None:
+        return None, None, None
+    return fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min"
+
+
+def _pulse_table(
+    t: np.ndarray, i: np.ndarray, v: np.ndarray, temp: np.ndarray | None, ctx: GradeContext
+) -> tuple[Pulses, np.ndarray, np.ndarray]:
+    """Pulses with each one's SoC (OCV of the rest before it; NaN without OCV) and temperature
+    (from the file's ``temperature_c``; NaN without)."""
+    pulses = dcir_from_pulses(t, i, v)
+    if ctx.ocv_soc is not None and ctx.ocv_v is not None:
+        soc = np.interp(pulses.rest_voltage_v, ctx.ocv_v, ctx.ocv_soc)
+    else:
+        soc = np.full(pulses.current_a.size, np.nan)
+    temp_at = (
+        np.interp(pulses.start_time_s, t, temp)
+        if temp is not None
+        else np.full(pulses.current_a.size, np.nan)
+    )
+    return pulses, soc, temp_at
+
+
+def _resistance_growth(
+    pulses: Pulses, soc: np.ndarray, temp: np.ndarray, ctx: GradeContext
+) -> float | None:
+    """Median over discharge pulses of measured R10 / the new unit's R10 (same SoC and
+    temperature; 50 % and 25 °C where unknown)."""
+    ok = (pulses.current_a > 0) & np.isfinite(pulses.r10_mohm)
+    if not ok.any():
+        return None
+    if ctx.reference_r10_table is not None:
+        t_ax, s_ax, table = ctx.reference_r10_table
+        ref = interp2(
+            t_ax, s_ax, table, np.nan_to_num(temp[ok], nan=25.0), np.nan_to_num(soc[ok], nan=0.5)
+        )
+    elif ctx.reference_dcir_mohm is not None:
+        ref = np.full(int(ok.sum()), ctx.reference_dcir_mohm)
+    else:
+        return None
+    return float(np.median(pulses.r10_mohm[ok] / ref))
+
+
+def _median_finite(x: np.ndarray) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else None
+
+
+def grade_series(
+    time_s: np.ndarray,
+    current_a: np.ndarray,
+    voltage_v: np.ndarray,
+    ctx: GradeContext,
+    serial: str,
+    temperature_c: np.ndarray | None = None,
+) -> dict[str, object]:
+    """Estimate everything measurable from one canonical series and decide its disposition."""
+    t, i, v = time_s, current_a, voltage_v
+    if temperature_c is None and ctx.test_temperature_c is not None:
+        temperature_c = np.full(t.size, ctx.test_temperature_c)
+    capacity, unc, method = _capacity(t, i, v, ctx)
+    pulses, p_soc, p_temp = _pulse_table(t, i, v, temperature_c, ctx)
+    dis = pulses.current_a > 0
+    r10 = _median_finite(pulses.r10_mohm[dis])
+    r30 = _median_finite(pulses.r30_mohm[dis])
+    sd = None
+    if ctx.ocv_soc is not None and ctx.ocv_v is not None:
+        sd = self_discharge_pct_per_month(t, i, v, ctx.ocv_soc, ctx.ocv_v)
+    runs = find_runs(i)
+    rest = np.repeat(runs.kind == 0, runs.end - runs.start + 1)
+    rated = ctx.rated_capacity_ah
+    m = Measurements(
+        soh=capacity / rated if capacity and rated else None,
+        soh_uncertainty=(unc or 0.0) / rated if rated else 0.0,
+        resistance_growth=_resistance_growth(pulses, p_soc, p_temp, ctx),
+        self_discharge_pct_per_month=sd,
+        min_cell_voltage_v=float(np.min(v[rest])) / ctx.series_cells if rest.any() else None,
+        calendar_limit_years=ctx.calendar_limit_years,
+    )
+    _apply_history(m, ctx.history.get(serial))
+    grade, reasons = decide(m, ctx.policy, ctx.today)
+    if capacity is not None and rated is None:
+        reasons.append("soh not computed: give --rated-capacity-ah or --catalog-id")
+    if method == "fast_estimate_15min" and m.soh is not None:
+        reasons.append(
+            f"soh from a ≤ 15-min test: {m.soh:.3f} ± {m.soh_uncertainty:.3f} (1σ); "
+            "confirm with a full discharge near a grade boundary"
+        )
+    points = [
+        {
+            "current_a": _num(float(pulses.current_a[k]), 4),
+            "soc": _num(float(p_soc[k]), 3),
+            "temperature_c": _num(float(p_temp[k]), 3),
+            "r10_mohm": _num(float(pulses.r10_mohm[k]), 4),
+            "r30_mohm": _num(float(pulses.r30_mohm[k]), 4),
+        }
+        for k in range(pulses.current_a.size)
+    ]
+    return {
+        "serial": serial,
+        "capacity_ah": _num(capacity),
+        "capacity_method": method,
+        "soh": _num(m.soh, 4),
+        "soh_uncertainty": _num(m.soh_uncertainty, 3) if m.soh is not None else None,
+        "dcir_mohm": _num(r10, 4),
+        "dcir_30s_mohm": _num(r30, 4),
+        "resistance_growth": _num(m.resistance_growth, 4),
+        "self_discharge_pct_per_month": _num(sd, 4),
+        "imbalance_mv": _num(m.imbalance_mv, 4),
+        "grade": grade,
+        "disposition": disposition_of(grade, ctx.policy),
+        "reasons": reasons,
+        "dcir_points": points,
+    }
+
+
+def grade_snapshot(snap: BmsSnapshot, ctx: GradeContext) -> dict[str, object]:
+    """Disposition from a BMS read-out alone (BMS-reported SoH, imbalance, faults, history)."""
+    m = Measurements(soh=snap.bms_soh, calendar_limit_years=ctx.calendar_limit_years)
+    _apply_history(m, snap)
+    grade, reasons = decide(m, ctx.policy, ctx.today)
+    if snap.bms_soh is not None:
+        reasons.append("soh as reported by the BMS (not measured)")
+    return {
+        "serial": snap.serial,
+        "capacity_ah": _num(snap.bms_soh * ctx.rated_capacity_ah)
+        if snap.bms_soh is not None and ctx.rated_capacity_ah
+        else None,
+        "capacity_method": "bms_reported" if snap.bms_soh is not None else None,
+        "soh": _num(snap.bms_soh, 4),
+        "soh_uncertainty": None,
+        "dcir_mohm": None,
+        "dcir_30s_mohm": None,
+        "resistance_growth": None,
+        "self_discharge_pct_per_month": None,
+        "imbalance_mv": _num(m.imbalance_mv, 4),
+        "grade": grade,
+        "disposition": disposition_of(grade, ctx.policy),
+        "reasons": reasons,
+    }
+
+
+def grade_record(
+    record: TestRecord, ctx: GradeContext, serial: str | None = None
+) -> list[dict[str, object]]:
+    """Grade a record read by :func:`packlife.io.detect.read_any` (one dict per unit)."""
+    base = {"file": str(record.path), "format": record.format}
+    if record.data is not None:
+        d = record.data
+        res = grade_series(
+            d["time_s"].to_numpy(dtype=float),
+            d["current_a"].to_numpy(dtype=float),
+            d["voltage_v"].to_numpy(dtype=float),
+            ctx,
+            serial or record.path.name.split(".")[0],
+            d["temperature_c"].to_numpy(dtype=float) if "temperature_c" in d else None,
+        )
+        return [base | res]
+    return [base | grade_snapshot(s, ctx) for s in record.bms]
+
+
+def grade_file(
+    path: str | Path, ctx: GradeContext, fmt: str = "auto", serial: str | None = None
+) -> list[dict[str, object]]:
+    """Read and grade one file; a file that fails gives one dict with ``error``."""
+    path = Path(path)
+    try:
+        return grade_record(read_any(path, fmt), ctx, serial)
+    except PacklifeError as exc:
+        return [
+            {
+                "file": str(path),
+                "serial": serial or path.name.split(".")[0],
+                "grade": None,
+                "disposition": "retest",
+                "reasons": [],
+                "error": str(exc),
+            }
+        ]

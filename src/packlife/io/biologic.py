@@ -1,0 +1,93 @@
+"""Reader for BioLogic EC-Lab ``.mpr`` files through the `galvani` library.
+
+galvani (https://github.com/echemdata/galvani, GPL-3.0-or-later) parses the binary modules;
+this adapter only maps its columns to the canonical frame. EC-Lab writes the current in mA
+with **charge (oxidation at the working electrode) positive**; packlife uses discharge positive,
+so the sign is flipped. galvani is an optional dependency (``pip install packlife[grading]``)
+and is imported only when an ``.mpr`` file is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from packlife.errors import DataFileError, PacklifeError
+from packlife.io._checks import check_canonical
+
+MPR_MAGIC_PREFIX = b"BIO-LOGIC MODULAR FILE"
+_CURRENT_COLUMNS = ("I/mA", "<I>/mA", "control/mA", "control/V/mA")
+
+
+def looks_like_biologic(path: Path) -> bool:
+    """Cheap sniff: the BioLogic modular-file magic bytes."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(MPR_MAGIC_PREFIX)) == MPR_MAGIC_PREFIX
+    except OSError:
+        return False
+
+
+def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a BioLogic ``.mpr`` file into the canonical frame.
+
+    Returns
+    -------
+    data : DataFrame
+        ``time_s``, ``current_a`` (discharge positive), ``voltage_v`` and ``cycle`` when the
+        file has a ``cycle number`` column.
+    metadata : dict
+        ``format``, ``path``, ``columns`` (as named by galvani), ``start_date``.
+
+    Raises
+    ------
+    DataFileError
+        For a file galvani cannot parse or without time/current/voltage columns.
+    PacklifeError
+        If galvani is not installed.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(path, ["file not found"])
+    try:
+        from galvani.BioLogic import MPRfile
+    except ImportError:
+        raise PacklifeError(
+            "reading BioLogic .mpr files needs galvani: pip install 'packlife[grading]'"
+        ) from None
+    try:
+        with path.open("rb") as fh:
+            mpr = MPRfile(fh)
+    except (ValueError, OSError, AssertionError, NotImplementedError, KeyError) as exc:
+        raise DataFileError(path, [f"not a readable BioLogic .mpr file: {exc}"]) from None
+    names = list(mpr.data.dtype.names or ())
+    current_col = next((c for c in _CURRENT_COLUMNS if c in names), None)
+    problems = []
+    if "time/s" not in names:
+        problems.append("column 'time/s' is missing")
+    if "Ewe/V" not in names:
+        problems.append("column 'Ewe/V' is missing")
+    if current_col is None:
+        problems.append("no current column (I/mA, <I>/mA or control/mA)")
+    if problems or current_col is None:
+        raise DataFileError(path, problems)
+    data = pd.DataFrame(
+        {
+            "time_s": np.asarray(mpr.data["time/s"], dtype=float),
+            "current_a": -np.asarray(mpr.data[current_col], dtype=float) / 1000.0,
+            "voltage_v": np.asarray(mpr.data["Ewe/V"], dtype=float),
+        }
+    )
+    if "cycle number" in names:
+        data["cycle"] = np.asarray(mpr.data["cycle number"], dtype=float)
+    data = check_canonical(data, path)
+    meta = {
+        "format": "biologic",
+        "path": str(path),
+        "columns": names,
+        "start_date": str(getattr(mpr, "startdate", "")),
+    }
+    return data, meta

@@ -1,0 +1,449 @@
+"""The compiled inner loop: fixed steps over a batch of systems × packs.
+
+Every step, for every system: read the power asked of the pack cluster at the DC bus, compute each
+pack's limits (voltage, current with temperature/SoC derating and SoH, usable-energy window,
+converter rating), split the request by usable energy (:func:`allocate_by_weight`), then advance
+each pack's equivalent circuit (with the step-average OCV, so energy bookkeeping is exact),
+temperature, self-discharge, half-cycle counter and — every ageing interval — its ageing state.
+
+Energy bookkeeping per pack and step (Wh, discharge positive)::
+
+    −ΔE_stored = E_bus + E_converter + E_ohmic + E_polarisation + E_entropic
+
+plus self-discharge and capacity-fade terms that move energy out of storage without a current.
+The engine checks the system-level sum against the change of stored energy computed from the state.
+
+Array layouts and index constants are defined here; :mod:`packlife.simulation.system` builds them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from packlife._typing import FloatArray, IntArray
+from packlife.control.pack_allocation import allocate_by_weight
+from packlife.models.ageing import ageing_step, half_cycle_update, soh_from_state
+from packlife.models.ecm import current_for_power, max_power_w
+from packlife.models.power_electronics import bus_limit_from_battery_limit_w, converter_loss_w
+from packlife.models.thermal import heat_generation_w, lumped_step
+from packlife.simulation.tables import (
+    D_CH,
+    D_DIS,
+    S_DER_CH,
+    S_DER_DIS,
+    S_DUDT,
+    S_OCV25,
+    T_C1,
+    T_C2,
+    T_OCV,
+    T_R0,
+    T_R1,
+    T_R2,
+    energy_per_ah,
+    soc_position,
+    temp_position,
+)
+
+# ---- per-pack parameters: P[n_sys, n_packs, N_P] ----
+(
+    P_SET, P_SERIES, P_R_SCALE, P_C_SCALE, P_CAP_NEW_AH, P_V_MIN, P_V_MAX, P_I_DIS_MAX, P_I_CH_MAX,
+    P_SOC_MIN, P_SOC_MAX, P_HEAT_CAP, P_G_PASSIVE, P_G_ACTIVE, P_COOL_ON_C, P_CONV_RATED_W,
+    P_CONV_K0, P_CONV_K1, P_CONV_K2, P_T_MAX_C, P_JOINED,
+) = range(21)
+N_P = 21
+
+# ---- per-pack state: S[n_sys, n_packs, N_S] ----
+(
+    S_SOC, S_TEMP, S_V1, S_V2, S_QCAL, S_QCYC, S_RG, S_CAP_AH, S_HC_START, S_EXT, S_DIR, S_DOD,
+    S_AGE_T, S_AGE_SOC, S_AGE_TEMP, S_AGE_AH,
+) = range(16)
+N_S = 16
+
+# ---- per-pack accumulators: A[n_sys, n_packs, N_A] (energies in Wh) ----
+(
+    A_E_DIS_WH, A_E_CH_WH, A_BUS_WH, A_CONV_WH, A_OHMIC_WH, A_POL_WH, A_ENTROPIC_WH, A_SD_WH,
+    A_FADE_WH, A_AH, A_T_MAX, A_SOC_MIN, A_OVERTEMP_S, A_DEEP_S,
+) = range(14)
+N_A = 14
+
+# ---- per-system accumulators: B[n_sys, N_B] (Wh) ----
+B_REQ_DIS_WH, B_REQ_CH_WH, B_DEL_DIS_WH, B_DEL_CH_WH, B_UNMET_DIS_WH, B_UNMET_CH_WH = range(6)
+N_B = 6
+
+# ---- pack trace fields: mean over each output interval ----
+TR_SOC, TR_TEMP, TR_POWER, TR_CURRENT, TR_VOLTAGE = range(5)
+N_TR = 5
+# ---- system trace fields ----
+TS_REQUEST, TS_DELIVERED = range(2)
+N_TS = 2
+
+# ---- limits output: L[n_sys, n_packs, N_L] ----
+L_BUS_DIS_W, L_BUS_CH_W, L_E_DIS_WH, L_E_CH_WH, L_DERATE_DIS, L_DERATE_CH = range(6)
+N_L = 6
+
+HALF_CYCLE_MIN_SWING = 0.01
+#: Floating-point relaxations that keep NaN/inf semantics (the accumulators start at ±inf).
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+#: Minimum operating power of a pack converter as a fraction of its rating.
+MIN_ON_FRACTION = 0.01
+DEEP_DISCHARGE_MARGIN = 0.02
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _bilinear(tab: FloatArray, k: int, t: int, j: int, wt: float, i: int, ws: float) -> float:
+    """Bilinear lookup in ``tab[k, t]`` (a temperature × soc table) without making views."""
+    a = tab[k, t, j, i] + ws * (tab[k, t, j, i + 1] - tab[k, t, j, i])
+    b = tab[k, t, j + 1, i] + ws * (tab[k, t, j + 1, i + 1] - tab[k, t, j + 1, i])
+    return float(a + wt * (b - a))
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _linear(tab: FloatArray, k: int, t: int, i: int, w: float) -> float:
+    """Linear lookup in the 1-D table ``tab[k, t]``."""
+    return float(tab[k, t, i] + w * (tab[k, t, i + 1] - tab[k, t, i]))
+
+
+# ---- per-step scratch of one pack: C[N_C] ----
+(
+    C_OCV_T, C_OCV25, C_R0, C_R1, C_C1, C_R2, C_C2, C_DUDT, C_E_NOW, C_SOI, C_SOW, C_TJ, C_TW,
+) = range(13)
+N_C = 13
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def prepare_pack(
+    p: FloatArray, s: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray,
+    dt_s: float, e_min: float, e_max: float, c: FloatArray, out: FloatArray,
+) -> None:
+    """Look up one pack's parameters at its state (into ``c[N_C]``) and its limits (``out[N_L]``).
+
+    Limits: bus-side power for discharge and charge [W] (voltage and derated current limits,
+    the SoC window within this step, converter rating; 0 below the converter's minimum operating
+    power), usable energy in each direction [Wh] and the derating fractions applied.
+    ``e_min``/``e_max`` are :func:`energy_per_ah` at the window edges.
+    """
+    k = int(p[P_SET])
+    series = p[P_SERIES]
+    soc = s[S_SOC]
+    cap = s[S_CAP_AH]
+    i, ws = soc_position(soc)
+    j, wt = temp_position(s[S_TEMP])
+    r_scale = p[P_R_SCALE] * s[S_RG]
+    ocv = series * _bilinear(elec, k, T_OCV, j, wt, i, ws)
+    r0 = _bilinear(elec, k, T_R0, j, wt, i, ws) * r_scale
+    c[C_OCV_T] = ocv
+    c[C_OCV25] = series * _linear(soc_tab, k, S_OCV25, i, ws)
+    c[C_R0] = r0
+    c[C_R1] = _bilinear(elec, k, T_R1, j, wt, i, ws) * r_scale
+    c[C_C1] = _bilinear(elec, k, T_C1, j, wt, i, ws) * p[P_C_SCALE]
+    c[C_R2] = _bilinear(elec, k, T_R2, j, wt, i, ws) * r_scale
+    c[C_C2] = _bilinear(elec, k, T_C2, j, wt, i, ws) * p[P_C_SCALE]
+    c[C_DUDT] = series * _linear(soc_tab, k, S_DUDT, i, ws)
+    c[C_SOI] = i
+    c[C_SOW] = ws
+    c[C_TJ] = j
+    c[C_TW] = wt
+    e_now = energy_per_ah(soc_tab, k, soc)
+    c[C_E_NOW] = e_now
+    vrc = s[S_V1] + s[S_V2]
+    soh = cap / p[P_CAP_NEW_AH]
+    f_dis = min(_linear(temp_tab, k, D_DIS, j, wt), _linear(soc_tab, k, S_DER_DIS, i, ws))
+    f_ch = min(_linear(temp_tab, k, D_CH, j, wt), _linear(soc_tab, k, S_DER_CH, i, ws))
+    e_dis = max(series * cap * (e_now - e_min), 0.0)
+    e_ch = max(series * cap * (e_max - e_now), 0.0)
+    out[L_E_DIS_WH] = e_dis
+    out[L_E_CH_WH] = e_ch
+    out[L_DERATE_DIS] = f_dis
+    out[L_DERATE_CH] = f_ch
+    if p[P_JOINED] < 0.5:
+        out[L_BUS_DIS_W] = 0.0
+        out[L_BUS_CH_W] = 0.0
+        return
+    p_dis = max_power_w(ocv, vrc, r0, p[P_V_MIN], p[P_I_DIS_MAX] * soh * f_dis, True)
+    p_ch = max_power_w(ocv, vrc, r0, p[P_V_MAX], p[P_I_CH_MAX] * soh * f_ch, False)
+    # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
+    p_e = e_dis * 3600.0 / dt_s
+    a2 = r0 / (ocv * ocv)
+    b1 = 1.0 + max(vrc, 0.0) / ocv
+    p_dis = min(p_dis, 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e)))
+    p_ch = min(p_ch, e_ch * 3600.0 / dt_s)
+    rated = p[P_CONV_RATED_W]
+    bus_dis = bus_limit_from_battery_limit_w(p_dis, rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], True)
+    bus_ch = bus_limit_from_battery_limit_w(p_ch, rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], False)
+    # below its minimum operating power a converter is switched off (no-load losses would dominate)
+    min_on = MIN_ON_FRACTION * rated
+    out[L_BUS_DIS_W] = bus_dis if bus_dis >= min_on else 0.0
+    out[L_BUS_CH_W] = bus_ch if bus_ch >= min_on else 0.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def all_pack_limits(
+    P: FloatArray, S: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray,
+    dt_s: float,
+) -> FloatArray:
+    """Limits of every pack of every system, shape (n_sys, n_packs, N_L) (see :func:`prepare_pack`)."""
+    n_sys, n_packs = P.shape[0], P.shape[1]
+    out = np.empty((n_sys, n_packs, N_L))
+    c = np.empty(N_C)
+    for b in range(n_sys):
+        for q in range(n_packs):
+            k = int(P[b, q, P_SET])
+            e_min = energy_per_ah(soc_tab, k, P[b, q, P_SOC_MIN])
+            e_max = energy_per_ah(soc_tab, k, P[b, q, P_SOC_MAX])
+            prepare_pack(P[b, q], S[b, q], elec, soc_tab, temp_tab, dt_s, e_min, e_max, c, out[b, q])
+    return out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _advance_pack(
+    p: FloatArray, s: FloatArray, a: FloatArray, c: FloatArray, soc_tab: FloatArray,
+    sd_per_s: FloatArray, bus_w: float, ambient_c: float, dt_s: float, tr: FloatArray,
+) -> float:
+    """Advance one pack by one step with bus-side power ``bus_w``; returns the bus power delivered.
+
+    With the current held over the step each RC voltage's mean is affine in the current,
+    ``v̄ = v·f + R·(1 − f)·i`` with ``f = (1 − e^{−x})/x``, ``x = dt/τ``; so the terminal power
+    ``(ocv_avg + δ − (r0 + r̄)·i − v̄)·i`` is a quadratic in ``i``. ``ocv_avg`` is the exact mean of
+    the 25 °C OCV over the step's SoC change (stored-energy difference over charge) and ``δ`` the
+    temperature offset of the OCV; two fixed-point passes settle ``ocv_avg``.
+    """
+    k = int(p[P_SET])
+    series = p[P_SERIES]
+    cap = s[S_CAP_AH]
+    soc = s[S_SOC]
+    temp = s[S_TEMP]
+    ocv_t = c[C_OCV_T]
+    ocv25 = c[C_OCV25]
+    delta = ocv_t - ocv25
+    r0 = c[C_R0]
+    r1 = c[C_R1]
+    r2 = c[C_R2]
+    v1 = s[S_V1]
+    v2 = s[S_V2]
+    x1 = dt_s / (r1 * c[C_C1])
+    d1 = math.exp(-x1)
+    f1 = (1.0 - d1) / x1 if x1 > 1e-9 else 1.0
+    v_bar = v1 * f1
+    r_bar = r1 * (1.0 - f1)
+    d2 = 1.0
+    if r2 > 0.0:
+        x2 = dt_s / (r2 * c[C_C2])
+        d2 = math.exp(-x2)
+        f2 = (1.0 - d2) / x2 if x2 > 1e-9 else 1.0
+        v_bar += v2 * f2
+        r_bar += r2 * (1.0 - f2)
+    loss = converter_loss_w(bus_w, p[P_CONV_RATED_W], p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2])
+    p_batt = bus_w + loss
+    e0 = c[C_E_NOW]
+    q_as = 3600.0 * cap
+    r_eff = r0 + r_bar
+    ocv_avg = ocv25
+    current = current_for_power(p_batt, ocv_avg + delta, v_bar, r_eff)
+    soc1 = soc
+    for _ in range(2):
+        soc1 = soc - current * dt_s / q_as
+        if abs(soc1 - soc) > 1e-13:
+            ocv_avg = series * (energy_per_ah(soc_tab, k, soc1) - e0) / (soc1 - soc)
+        current = current_for_power(p_batt, ocv_avg + delta, v_bar, r_eff)
+    soc1 = soc - current * dt_s / q_as
+    if abs(soc1 - soc) > 1e-13:
+        ocv_avg = series * (energy_per_ah(soc_tab, k, soc1) - e0) / (soc1 - soc)
+    else:
+        ocv_avg = ocv25
+    vm = v_bar + r_bar * current
+    p_term = (ocv_avg + delta - r0 * current - vm) * current
+    h = dt_s / 3600.0
+    bus_actual = p_term - loss
+    a[A_BUS_WH] += bus_actual * h
+    a[A_CONV_WH] += loss * h
+    a[A_OHMIC_WH] += current * current * r0 * h
+    a[A_POL_WH] += current * vm * h
+    a[A_ENTROPIC_WH] += -delta * current * h
+    if p_term >= 0.0:
+        a[A_E_DIS_WH] += p_term * h
+    else:
+        a[A_E_CH_WH] -= p_term * h
+    a[A_AH] += abs(current) * h
+    # RC states (exact for constant current), temperature
+    s[S_V1] = v1 * d1 + r1 * current * (1.0 - d1)
+    if r2 > 0.0:
+        s[S_V2] = v2 * d2 + r2 * current * (1.0 - d2)
+    heat = heat_generation_w(current, r0, vm, temp, c[C_DUDT])
+    g = p[P_G_PASSIVE] + (p[P_G_ACTIVE] if temp > p[P_COOL_ON_C] else 0.0)
+    s[S_TEMP] = lumped_step(temp, heat, ambient_c, g, p[P_HEAT_CAP], dt_s)
+    # self-discharge
+    soc2 = soc1 - sd_per_s[k] * dt_s
+    e1 = energy_per_ah(soc_tab, k, soc1)
+    a[A_SD_WH] += series * cap * (e1 - energy_per_ah(soc_tab, k, soc2))
+    s[S_SOC] = soc2
+    # harmful-event counters
+    if s[S_TEMP] > a[A_T_MAX]:
+        a[A_T_MAX] = s[S_TEMP]
+    if soc2 < a[A_SOC_MIN]:
+        a[A_SOC_MIN] = soc2
+    if s[S_TEMP] > p[P_T_MAX_C]:
+        a[A_OVERTEMP_S] += dt_s
+    if soc2 < p[P_SOC_MIN] - DEEP_DISCHARGE_MARGIN:
+        a[A_DEEP_S] += dt_s
+    # half cycles and ageing accumulators
+    dod, start, ext, direction = half_cycle_update(
+        soc2, s[S_HC_START], s[S_EXT], int(s[S_DIR]), HALF_CYCLE_MIN_SWING
+    )
+    s[S_HC_START] = start
+    s[S_EXT] = ext
+    s[S_DIR] = float(direction)
+    if dod > 0.0:
+        s[S_DOD] = dod
+    s[S_AGE_T] += dt_s
+    s[S_AGE_SOC] += soc2 * dt_s
+    s[S_AGE_TEMP] += s[S_TEMP] * dt_s
+    s[S_AGE_AH] += abs(current) * h
+    # trace sums
+    tr[TR_SOC] += soc2
+    tr[TR_TEMP] += s[S_TEMP]
+    tr[TR_POWER] += p_term
+    tr[TR_CURRENT] += current
+    tr[TR_VOLTAGE] += ocv_t - r0 * current - v1 - v2
+    return float(bus_actual)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _age_pack(p: FloatArray, s: FloatArray, a: FloatArray, soc_tab: FloatArray, ageing: FloatArray) -> None:
+    """Apply the ageing accumulated since the last update; books the stored energy lost to fade."""
+    t = s[S_AGE_T]
+    if t <= 0.0:
+        return
+    k = int(p[P_SET])
+    cap_old = s[S_CAP_AH]
+    dod = max(s[S_DOD], abs(s[S_EXT] - s[S_HC_START]))
+    d_efc = s[S_AGE_AH] / (2.0 * cap_old)
+    c_rate = s[S_AGE_AH] / (t / 3600.0) / cap_old
+    q_cal, q_cyc, rg = ageing_step(
+        s[S_QCAL], s[S_QCYC], s[S_RG], t / 86400.0, s[S_AGE_SOC] / t, s[S_AGE_TEMP] / t, d_efc,
+        dod, c_rate, ageing[k],
+    )
+    s[S_QCAL] = q_cal
+    s[S_QCYC] = q_cyc
+    s[S_RG] = rg
+    cap_new = p[P_CAP_NEW_AH] * soh_from_state(q_cal, q_cyc)
+    a[A_FADE_WH] += p[P_SERIES] * (cap_old - cap_new) * energy_per_ah(soc_tab, k, s[S_SOC])
+    s[S_CAP_AH] = cap_new
+    s[S_AGE_T] = 0.0
+    s[S_AGE_SOC] = 0.0
+    s[S_AGE_TEMP] = 0.0
+    s[S_AGE_AH] = 0.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=True)
+def run_steps(
+    n_steps: int, dt_s: float, step0: int, request_w: FloatArray, request_row: IntArray,
+    request_scale: FloatArray, ambient_c: FloatArray, P: FloatArray, S: FloatArray, A: FloatArray,
+    B: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray, ageing: FloatArray,
+    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int, trace_acc: FloatArray,
+    trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray, delivered_w: FloatArray,
+) -> None:
+    """Advance every system by ``n_steps`` steps of ``dt_s`` seconds (in place).
+
+    Parameters
+    ----------
+    n_steps, dt_s, step0
+        Number of steps, step [s] and the global index of the first step (for output/ageing phase).
+    request_w : ndarray (n_rows, n_steps)
+        Power asked of each system's packs at the DC bus, discharge positive [W]; system ``b`` uses
+        row ``request_row[b]`` scaled by ``request_scale[b]``.
+    ambient_c : ndarray (n_steps,)
+        Ambient temperature [°C].
+    P, S, A, B
+        Pack parameters, pack state, pack accumulators, system accumulators (index constants above).
+    elec, soc_tab, temp_tab, ageing, sd_per_s
+        Chemistry tables (:class:`packlife.simulation.tables.ChemistryTables`).
+    ageing_every, with_ageing
+        Ageing update interval in steps; switch.
+    out_every, trace_acc, trace_sys_acc, trace, trace_sys
+        Output interval in steps, running sums, and the trace arrays (n_sys, n_out, …) written at
+        global index ``(step0 + k + 1) // out_every - 1`` when an interval completes.
+    delivered_w : ndarray (n_sys, n_steps)
+        Output: bus power the packs actually delivered each step [W].
+    """
+    n_sys, n_packs = P.shape[0], P.shape[1]
+    for b in prange(n_sys):
+        limits = np.empty((n_packs, N_L))
+        scratch = np.empty((n_packs, N_C))
+        lim_dir = np.empty(n_packs)
+        weight = np.empty(n_packs)
+        alloc = np.empty(n_packs)
+        e_min = np.empty(n_packs)
+        e_max = np.empty(n_packs)
+        for q in range(n_packs):
+            kset = int(P[b, q, P_SET])
+            e_min[q] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MIN])
+            e_max[q] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MAX])
+        for k in range(n_steps):
+            req = request_w[request_row[b], k] * request_scale[b]
+            discharge = req >= 0.0
+            for q in range(n_packs):
+                prepare_pack(
+                    P[b, q], S[b, q], elec, soc_tab, temp_tab, dt_s, e_min[q], e_max[q],
+                    scratch[q], limits[q],
+                )
+                if discharge:
+                    lim_dir[q] = limits[q, L_BUS_DIS_W]
+                    weight[q] = limits[q, L_E_DIS_WH]
+                else:
+                    lim_dir[q] = limits[q, L_BUS_CH_W]
+                    weight[q] = limits[q, L_E_CH_WH]
+            allocate_by_weight(req, lim_dir, weight, alloc)
+            total = 0.0
+            for q in range(n_packs):
+                total += _advance_pack(
+                    P[b, q], S[b, q], A[b, q], scratch[q], soc_tab, sd_per_s, alloc[q],
+                    ambient_c[k], dt_s, trace_acc[b, q],
+                )
+            delivered_w[b, k] = total
+            h = dt_s / 3600.0
+            if req >= 0.0:
+                B[b, B_REQ_DIS_WH] += req * h
+                B[b, B_DEL_DIS_WH] += total * h
+                B[b, B_UNMET_DIS_WH] += (req - total) * h
+            else:
+                B[b, B_REQ_CH_WH] -= req * h
+                B[b, B_DEL_CH_WH] -= total * h
+                B[b, B_UNMET_CH_WH] += (total - req) * h
+            trace_sys_acc[b, TS_REQUEST] += req
+            trace_sys_acc[b, TS_DELIVERED] += total
+            g = step0 + k + 1
+            if with_ageing and g % ageing_every == 0:
+                for q in range(n_packs):
+                    _age_pack(P[b, q], S[b, q], A[b, q], soc_tab, ageing)
+            if g % out_every == 0:
+                o = g // out_every - 1
+                if o < trace.shape[1]:
+                    for q in range(n_packs):
+                        for f in range(N_TR):
+                            trace[b, o, q, f] = trace_acc[b, q, f] / out_every
+                            trace_acc[b, q, f] = 0.0
+                    for f in range(N_TS):
+                        trace_sys[b, o, f] = trace_sys_acc[b, f] / out_every
+                        trace_sys_acc[b, f] = 0.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def stored_energy_wh(P: FloatArray, S: FloatArray, soc_tab: FloatArray) -> FloatArray:
+    """Stored energy of each pack, ∫₀^soc OCV₂₅ dQ, shape (n_sys, n_packs) [Wh]."""
+    n_sys, n_packs = P.shape[0], P.shape[1]
+    out = np.empty((n_sys, n_packs))
+    for b in range(n_sys):
+        for q in range(n_packs):
+            k = int(P[b, q, P_SET])
+            out[b, q] = P[b, q, P_SERIES] * S[b, q, S_CAP_AH] * energy_per_ah(soc_tab, k, S[b, q, S_SOC])
+    return out
+
+
+#: The same kernel compiled without threads: for one system (or a few) the cost of starting the
+#: thread pool on every call dominates short control intervals.
+run_steps_serial = njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=False)(
+    run_steps.py_func
+)

@@ -1,0 +1,1 @@
+"""Sites: scenarios, the main job (`packlife simulate`), reports."""

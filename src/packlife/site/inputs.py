@@ -1,0 +1,102 @@
+"""Time series a site run needs: input availability (incl. PV from pvlib), load and ambient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from packlife._typing import FloatArray
+from packlife.site.scenario import Scenario, SourceSettings
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    """Per control interval: what each input can supply [W, on its own (AC/DC) side] and the site
+    load [W]; per engine step: ambient temperature [°C]; and each input's efficiency to the bus."""
+
+    available_w: dict[str, FloatArray]
+    efficiency: dict[str, float]
+    load_w: FloatArray
+    ambient_c: FloatArray
+
+
+def local_hours(scenario: Scenario, n: int, step_s: float) -> FloatArray:
+    """Local clock hour (0–24) at the start of each of ``n`` intervals of ``step_s``."""
+    start = scenario.simulation.start
+    h0 = start.hour + start.minute / 60.0 + start.second / 3600.0
+    return np.asarray((h0 + np.arange(n) * step_s / 3600.0) % 24.0, dtype=np.float64)
+
+
+def _in_window(hours: FloatArray, window: tuple[float, float] | None) -> FloatArray:
+    if window is None:
+        return np.ones_like(hours)
+    a, b = window
+    inside = (hours >= a) & (hours < b) if a <= b else (hours >= a) | (hours < b)
+    return inside.astype(float)
+
+
+def pv_series_w(scenario: Scenario, src: SourceSettings, n: int, step_s: float) -> FloatArray:
+    """PV AC power per interval from pvlib and the TMY3 weather pvlib ships (Greensboro, NC).
+
+    The scenario's start date selects the TMY day of year; the TMY's own location is used (it is the
+    weather those irradiances belong to), stated in the report.
+    """
+    from packlife.control.sources import pv_ac_power_w, read_tmy3_weather
+
+    weather, loc = read_tmy3_weather()
+    series = pv_ac_power_w(
+        weather,
+        loc["latitude"],
+        loc["longitude"],
+        float(src.peak_power_kwp or 0.0),
+        src.tilt_deg,
+        src.azimuth_deg,
+        step_s=step_s,
+        altitude_m=loc["altitude"],
+    )
+    values = series.to_numpy()
+    per_day = int(round(86400.0 / step_s))
+    start = pd.Timestamp(scenario.simulation.start)
+    offset = ((start.dayofyear - 1) * per_day + int(start.hour * 3600 / step_s)) % values.size
+    idx = (offset + np.arange(n)) % values.size
+    return np.asarray(values[idx], dtype=float)
+
+
+def build_inputs(scenario: Scenario, n_ctrl: int, ctrl_s: float) -> SiteInputs:
+    """Availability of every input, the site load and the ambient temperature for a run."""
+    hours = local_hours(scenario, n_ctrl, ctrl_s)
+    b = scenario.bess
+    eff_by_kind = {
+        "grid": b.grid_inverter_efficiency,
+        "pv": b.grid_inverter_efficiency,
+        "generator": b.grid_inverter_efficiency,
+        "dc_charger": b.dc_inlet_efficiency,
+    }
+    available: dict[str, FloatArray] = {}
+    for src in scenario.sources:
+        if src.kind == "pv":
+            series = np.minimum(
+                pv_series_w(scenario, src, n_ctrl, ctrl_s), src.max_power_kw * 1000.0
+            )
+        else:
+            series = np.full(n_ctrl, src.max_power_kw * 1000.0)
+        available[src.name] = series * _in_window(hours, src.available_hours)
+    ld = scenario.loads
+    load = np.full(n_ctrl, ld.base_kw * 1000.0) + ld.open_hours_kw * 1000.0 * _in_window(
+        hours, (ld.open_hour, ld.close_hour)
+    )
+    step_s = scenario.simulation.step_s
+    n_steps = int(round(n_ctrl * ctrl_s / step_s))
+    step_hours = local_hours(scenario, n_steps, step_s)
+    amb = scenario.ambient
+    ambient = amb.mean_temperature_c + 0.5 * amb.daily_swing_c * np.sin(
+        2.0 * np.pi * (step_hours - 9.0) / 24.0
+    )
+    return SiteInputs(
+        available_w=available,
+        efficiency={s.name: eff_by_kind[s.kind] for s in scenario.sources},
+        load_w=load,
+        ambient_c=ambient,
+    )

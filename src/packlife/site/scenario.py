@@ -1,0 +1,240 @@
+"""Scenario files: one declared schema (pydantic) for a site, its BESS, inputs, vehicles and impact.
+
+A scenario is a TOML file; the built-in ones live in ``site/scenarios/`` and are addressed by name
+(``packlife simulate jlr-test-site``). A malformed file fails with the file, the field and what was
+expected (:class:`packlife.errors.DataFileError`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from packlife.catalog import get_pack_model
+from packlife.control.types import PackSplit, VehicleAlgorithm
+from packlife.control.vehicles import VEHICLE_MODELS
+from packlife.datafiles import load_model, read_toml
+from packlife.errors import DataFileError, PacklifeError
+from packlife.simulation.system import PackSpec
+
+BUILTIN_DIR = Path(__file__).parent / "scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SimulationSettings(_Strict):
+    """Duration, step and resolution of a run."""
+
+    days: float = Field(7.0, gt=0, le=3660)
+    step_s: float = Field(60.0, ge=1, le=3600)
+    control_interval_s: float | None = Field(
+        None, description="controller period [s]; default: one step"
+    )
+    output_interval_s: float = Field(900.0, ge=1)
+    start: datetime = Field(description="timezone-aware start of the run (ISO 8601)")
+    ageing: bool = True
+    seed: int = 1
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("must be timezone-aware, e.g. 2024-06-03T00:00:00+01:00")
+        return value
+
+
+class Ambient(_Strict):
+    """Ambient temperature: a daily sine around a mean [°C]."""
+
+    mean_temperature_c: float = Field(15.0, ge=-40, le=50)
+    daily_swing_c: float = Field(8.0, ge=0, le=30, description="peak-to-peak daily swing [K]")
+
+
+class BessSettings(_Strict):
+    """The BESS: packs from the catalog in their measured state, converters and efficiencies."""
+
+    name: str
+    packs: list[PackSpec] = Field(min_length=1)
+    soc_initial: float | None = Field(None, ge=0, le=1, description="overrides each pack's soc")
+    output_efficiency: float = Field(0.975, gt=0.5, le=1, description="DC bus → vehicle")
+    grid_inverter_efficiency: float = Field(0.97, gt=0.5, le=1, description="AC grid → DC bus")
+    dc_inlet_efficiency: float = Field(0.99, gt=0.5, le=1, description="CCS inlet → DC bus")
+    load_inverter_efficiency: float = Field(0.96, gt=0.5, le=1, description="DC bus → AC loads")
+    enclosure_mass_kg: float = Field(
+        0.0, ge=0, description="racks, converters and enclosure (for the mass total)"
+    )
+
+    @field_validator("packs")
+    @classmethod
+    def _known_packs(cls, packs: list[PackSpec]) -> list[PackSpec]:
+        for i, p in enumerate(packs):
+            try:
+                get_pack_model(p.catalog_id)
+            except PacklifeError as exc:
+                raise ValueError(f"packs[{i}]: {exc}") from None
+        return packs
+
+
+class SourceSettings(_Strict):
+    """A named input."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Literal["grid", "dc_charger", "pv", "generator"]
+    max_power_kw: float = Field(gt=0, le=5000)
+    priority: int = 0
+    peak_power_kwp: float | None = Field(None, gt=0, description="PV only")
+    tilt_deg: float = Field(30.0, ge=0, le=90)
+    azimuth_deg: float = Field(180.0, ge=0, le=360)
+    available_hours: tuple[float, float] | None = Field(
+        None, description="local hours [start, end) when the input is connected; default always"
+    )
+
+    @model_validator(mode="after")
+    def _pv(self) -> SourceSettings:
+        if self.kind == "pv" and self.peak_power_kwp is None:
+            raise ValueError("a pv source needs peak_power_kwp")
+        return self
+
+
+class FleetEntry(_Strict):
+    """Vehicles of one model in the synthetic session generator."""
+
+    vehicle_model: str
+    share: float = Field(1.0, gt=0)
+    onboard_charger_kw: float = Field(7.0, gt=0, le=50, description="AC charging rate (direct)")
+
+    @field_validator("vehicle_model")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in VEHICLE_MODELS:
+            close = difflib.get_close_matches(value, VEHICLE_MODELS, n=2)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(
+                f"unknown vehicle model {value!r}{hint} (known: {', '.join(VEHICLE_MODELS)})"
+            )
+        return value
+
+
+class VehicleSettings(_Strict):
+    """Outputs and the sessions: synthetic (generator settings) or imported (CSV)."""
+
+    outputs: int = Field(9, ge=1, le=64)
+    connector_max_kw: float = Field(50.0, gt=0, le=400)
+    fleet: list[FleetEntry] = Field(min_length=1)
+    sessions_per_day_min: int = Field(6, ge=0)
+    sessions_per_day_max: int = Field(12, ge=0)
+    open_hour: float = Field(8.0, ge=0, lt=24)
+    close_hour: float = Field(18.0, gt=0, le=24)
+    arrival_soc_min: float = Field(0.1, ge=0, le=1)
+    arrival_soc_max: float = Field(0.4, ge=0, le=1)
+    target_soc: float = Field(0.9, gt=0, le=1)
+    dwell_min_min: float = Field(40.0, gt=0)
+    dwell_max_min: float = Field(90.0, gt=0)
+    sessions_csv: str | None = Field(
+        None,
+        description="CSV (arrival,departure,energy_kwh[,vehicle_model]) instead of the generator",
+    )
+
+    @model_validator(mode="after")
+    def _ranges(self) -> VehicleSettings:
+        if self.sessions_per_day_max < self.sessions_per_day_min:
+            raise ValueError("sessions_per_day_max must be ≥ sessions_per_day_min")
+        if self.arrival_soc_max < self.arrival_soc_min:
+            raise ValueError("arrival_soc_max must be ≥ arrival_soc_min")
+        if self.target_soc <= self.arrival_soc_max:
+            raise ValueError("target_soc must be above arrival_soc_max")
+        if self.close_hour <= self.open_hour:
+            raise ValueError("close_hour must be after open_hour")
+        if self.dwell_max_min < self.dwell_min_min:
+            raise ValueError("dwell_max_min must be ≥ dwell_min_min")
+        return self
+
+
+class LoadSettings(_Strict):
+    """A site load besides vehicles (AC, via the BESS inverter): constant + open-hours part."""
+
+    base_kw: float = Field(0.0, ge=0)
+    open_hours_kw: float = Field(0.0, ge=0)
+    open_hour: float = Field(8.0, ge=0, lt=24)
+    close_hour: float = Field(18.0, gt=0, le=24)
+
+
+class ControllerSettings(_Strict):
+    """Controller choices (see :class:`packlife.control.types.ControllerConfig`)."""
+
+    vehicle_algorithm: VehicleAlgorithm = "llf"
+    pack_split: PackSplit = "usable_energy"
+    min_output_power_kw: float = Field(3.0, ge=0)
+
+
+class ImpactSettings(_Strict):
+    """Diesel baseline and emission factors (names from ``packlife impact --list-factors``)."""
+
+    genset_rated_kw: float = Field(60.0, gt=0, le=5000)
+    genset_min_load_fraction: float = Field(0.3, ge=0, lt=1)
+    diesel_factor: str = "combustion_2p69"
+    grid_intensity: str = "uk_2024_average"
+
+
+class Scenario(_Strict):
+    """A complete scenario file."""
+
+    name: str
+    description: str
+    sources_of_numbers: list[str] = Field(
+        default_factory=list, description="where the scenario's numbers come from"
+    )
+    simulation: SimulationSettings
+    ambient: Ambient = Ambient()
+    bess: BessSettings
+    sources: list[SourceSettings] = Field(default_factory=list)
+    vehicles: VehicleSettings | None = None
+    loads: LoadSettings = LoadSettings()
+    controller: ControllerSettings = ControllerSettings()
+    impact: ImpactSettings = ImpactSettings()
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Scenario:
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            raise ValueError("source names must be unique")
+        step = self.simulation.step_s
+        ctrl = self.simulation.control_interval_s or step
+        if abs(ctrl / step - round(ctrl / step)) > 1e-9:
+            raise ValueError("simulation.control_interval_s must be a whole multiple of step_s")
+        return self
+
+
+def builtin_scenarios() -> list[str]:
+    """Names of the built-in scenarios."""
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+
+
+def load_scenario(name_or_path: str) -> tuple[Scenario, Path]:
+    """Load a built-in scenario by name or a scenario TOML file by path.
+
+    Returns the validated scenario and the file it came from (relative ``sessions_csv`` paths are
+    resolved against that file's folder).
+    """
+    path = Path(name_or_path)
+    if not path.suffix:
+        candidate = BUILTIN_DIR / f"{name_or_path}.toml"
+        if not candidate.exists():
+            close = difflib.get_close_matches(name_or_path, builtin_scenarios(), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise PacklifeError(
+                f"unknown scenario {name_or_path!r}{hint}; built-in: "
+                f"{', '.join(builtin_scenarios())} "
+                "(or give a path to a .toml file)"
+            )
+        path = candidate
+    if not path.exists():
+        raise DataFileError(path, ["file not found"])
+    data = read_toml(path)
+    return load_model(path, Scenario, data), path

@@ -1,0 +1,178 @@
+"""``packlife grade`` end to end on real ORNL files and broken files: one test in a subprocess
+(real exit status, no traceback), the others through ``packlife.cli.main.main`` in-process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from packlife.io.bitrode import read_bitrode
+
+ORNL = Path(__file__).parents[1] / "data" / "ornl_leaf_cell"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "packlife.cli.main", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def run_inproc(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: object
+) -> tuple[int, str, str]:
+    """Run ``packlife grade ARGS`` through the real entry point; (exit status, stdout, stderr)."""
+    from packlife.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["packlife", "grade", *map(str, args)])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_batch_with_bad_files_carries_on(tmp_path: Path) -> None:
+    good = tmp_path / "LEAF-CELL-1.csv.gz"
+    shutil.copy(ORNL / "cell-discharge-bitrode-1c.csv.gz", good)
+    bad = {
+        "empty.csv": "",
+        "truncated.csv": "time_s,current_a,voltage_v\n0,0,3.9\n1,1",
+        "nocol.csv": "time_s,current_a\n0,1\n1,1\n",
+        "units.csv": "time_s,current_a,voltage_v\n0,1,3900\n1,1,3890\n",
+        "nan.csv": "time_s,current_a,voltage_v\n0,1,3.9\n1,1,\n2,1,3.8\n",
+        "backwards.csv": "time_s,current_a,voltage_v\n0,1,3.9\n2,1,3.9\n1,1,3.9\n",
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text)
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            {
+                "serial": "LEAF-CELL-1",
+                "pack_voltage_v": 3.9,
+                "min_cell_voltage_v": 3.9,
+                "max_cell_voltage_v": 3.9,
+                "cycle_count": 500,
+                "manufacture_date": "2013-06-01",
+            }
+        )
+    )
+    files = [good, *(tmp_path / n for n in bad)]
+    res = run(*files, "--rated-capacity-ah", "33.1", "--history", history, "--json")
+    assert res.returncode == 1, res.stderr
+    out = {Path(r["file"]).name: r for r in json.loads(res.stdout)}
+    assert set(out) == {good.name, *bad}
+    g = out[good.name]
+    assert "error" not in g and g["capacity_ah"] == pytest.approx(30.34, rel=0.01)
+    assert g["soh"] == pytest.approx(30.34 / 33.1, rel=0.01)
+    assert g["grade"] == "A" and any("≥ 0.80" in r for r in g["reasons"])
+    assert g["dcir_mohm"] is None and g["self_discharge_pct_per_month"] is None
+    for name, needle in [
+        ("empty.csv", "empty"),
+        ("truncated.csv", "voltage_v"),
+        ("nocol.csv", "'voltage_v' is missing"),
+        ("units.csv", "wrong units"),
+        ("nan.csv", "missing or non-numeric"),
+        ("backwards.csv", "backwards"),
+    ]:
+        assert needle in out[name]["error"], (name, out[name]["error"])
+        assert out[name]["grade"] is None and out[name]["soh"] is None
+
+
+def test_catalog_fast_estimate_and_quarantine_without_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a ≤ 15-min window of the 40 °C HPPC file (end of a 1-h rest → pulses → 10 A), as generic CSV
+    data = read_bitrode(ORNL / "cell-low-current-hppc-40c.csv.gz")[0]
+    t = data["time_s"].to_numpy()
+    step = data["step"].to_numpy()
+    starts = np.flatnonzero((step[1:] == 6) & (step[:-1] == 10))  # 1-h rest → 30 A pulse
+    a = int(starts[3])
+    sel = (t >= t[a] - 60) & (t <= t[a] + 840)  # 1 min of the rest + 14 min: 15 min in all
+    window = data.loc[sel, ["time_s", "current_a", "voltage_v"]]
+    p = tmp_path / "win.csv"
+    window.to_csv(p, index=False)
+    code, out, err = run_inproc(
+        capsys, monkeypatch, p, "--catalog-id", "nissan_leaf_24kwh", "--level", "cell", "--json"
+    )
+    assert code == 0, err
+    (r,) = json.loads(out)
+    assert r["capacity_method"] == "fast_estimate_15min"
+    assert r["soh_uncertainty"] > 0.02  # a short test is honest about its spread
+    assert abs(r["capacity_ah"] - 31.45) < 3 * r["soh_uncertainty"] * 33.1
+    assert r["grade"] == "quarantine" and "IEC 63338" in r["reasons"][0]
+
+
+def test_usage_errors_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "x.csv"
+    p.write_text("time_s,current_a,voltage_v\n0,0,3.9\n1,1,3.8\n")
+    assert run_inproc(capsys, monkeypatch, p, "--format", "bogus")[0] == 2
+    code, _, err = run_inproc(capsys, monkeypatch, p, "--catalog-id", "no_such_pack")
+    assert code == 2 and "unknown catalog id" in err
+    pol = tmp_path / "pol.toml"
+    pol.write_text("id = 1\n")
+    code, _, err = run_inproc(capsys, monkeypatch, p, "--policy", pol)
+    assert code == 2 and "pol.toml" in err
+
+
+def test_db_records_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from packlife.registry.db import dispose_engines, init_db
+    from packlife.registry.service import register_battery
+
+    url = f"sqlite:///{tmp_path / 'reg.sqlite'}"
+    init_db(url)
+    register_battery(url, "LEAF-CELL-2", "nissan_leaf_24kwh")
+    good = tmp_path / "LEAF-CELL-2.csv.gz"
+    shutil.copy(ORNL / "cell-discharge-bitrode-2c.csv.gz", good)
+    code, _, err = run_inproc(capsys, monkeypatch, good, "--rated-capacity-ah", "33.1", "--db", url)
+    assert code == 0, err
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("select grade, disposition from grades")).all()
+    engine.dispose()
+    # no traceability data given → quarantine, recorded as such (not as recycle)
+    assert [tuple(r) for r in rows] == [("quarantine", "quarantine")]
+    code, _, err = run_inproc(
+        capsys,
+        monkeypatch,
+        good,
+        "--serial",
+        "NOT-REGISTERED",
+        "--rated-capacity-ah",
+        "33.1",
+        "--db",
+        url,
+    )
+    dispose_engines()
+    assert code == 2 and "NOT-REGISTERED" in err
+
+
+def test_match_pairs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "mods.csv"
+    p.write_text("serial,capacity_ah,dcir_mohm\nA,50.0,4.0\nB,45.0,5.0\nC,50.2,4.1\nD,45.3,5.1\n")
+    code, stdout, err = run_inproc(capsys, monkeypatch, "match", p, "--size", "2", "--json")
+    assert code == 0, err
+    out = json.loads(stdout)
+    assert out["method"] == "optimal"
+    assert sorted(sorted(g["serials"]) for g in out["groups"]) == [["A", "C"], ["B", "D"]]
+    assert out["total_cost"] <= out["sort_chunk_total_cost"] + 1e-12
