@@ -190,10 +190,10 @@ def simulate(
             )
         outputs = tuple(outs)
         if algorithm == "unlimited":
-            arrays = output_arrays(outputs, STEP_S, t)
+            arrays = output_arrays(outputs, step_s, t)
             t0 = time.perf_counter()
             power = allocate_outputs(
-                "uncontrolled", arrays, t, STEP_S, np.inf, MIN_W, np.zeros(N_OUT)
+                "uncontrolled", arrays, t, step_s, np.inf, MIN_W, np.zeros(N_OUT)
             )
             times.append(time.perf_counter() - t0)
         else:

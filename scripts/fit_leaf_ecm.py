@@ -460,18 +460,19 @@ SOURCES = [
     },
     {
         "url": "https://qnovo.com/blogs/inside-the-battery-of-a-nissan-leaf",
-        "supports": "AESC Leaf 24 kWh cell: LMO-based laminated cell, ~787 g, 96s2p pack of 192 "
-        "cells (cell_mass_kg)",
+        "supports": "Leaf 24 kWh pack: AESC LMO-based laminated cells of 787 g, 192 cells in "
+        "96s2p (cell_mass_kg; figure also in https://mobility.lk/2021/07/29/leaf-24-kwh-battery/)",
     },
     {
         "url": "https://doi.org/10.1149/1.1391704",
-        "supports": "Maleki et al., J. Electrochem. Soc. 146 (1999) 947: specific heat of "
-        "Li-ion cells ≈ 0.8–1.1 kJ/(kg·K) (specific_heat_j_per_kg_k)",
+        "supports": "Maleki et al., J. Electrochem. Soc. 146 (1999) 947: whole-cell heat "
+        "capacity of a Li-ion cell 0.96–1.04 J/(g·K) (specific_heat_j_per_kg_k = 1000)",
     },
     {
-        "url": "https://doi.org/10.1016/j.jpowsour.2013.09.143",
-        "supports": "Waag, Käbitz & Sauer, J. Power Sources 258 (2014) 321: resistance rising "
-        "steeply below ~10 % SoC and at low temperature; basis of the derating polylines",
+        "url": "https://doi.org/10.1016/j.apenergy.2012.09.030",
+        "supports": "Waag, Käbitz & Sauer, Appl. Energy 102 (2013) 885: Li-ion resistance "
+        "rising steeply at low SoC and low temperature; qualitative basis of the derating "
+        "polylines",
     },
 ]
 

@@ -176,3 +176,19 @@ def test_match_pairs(
     assert out["method"] == "optimal"
     assert sorted(sorted(g["serials"]) for g in out["groups"]) == [["A", "C"], ["B", "D"]]
     assert out["total_cost"] <= out["sort_chunk_total_cost"] + 1e-12
+
+
+def test_explicit_files_command_and_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run_inproc(
+        capsys,
+        monkeypatch,
+        "files",
+        ORNL / "cell-discharge-bitrode-3c.csv.gz",
+        "--rated-capacity-ah",
+        "33.1",
+    )
+    assert code == 0, err
+    assert "cell-discharge-bitrode-3c" in out and "0.862" in out  # 28.53 / 33.1
+    assert "IEC 63338" in out

@@ -18,6 +18,7 @@ from packlife.control.types import (
     SiteSnapshot,
     SourceState,
 )
+from packlife.control.vehicles import VEHICLE_MODELS
 
 KW = 1000.0
 STEP_S = 60.0
@@ -383,14 +384,22 @@ def test_decide_with_mpc_and_min_loss_never_breaks_a_limit(
         resistance_ohm=rng.uniform(0.05, 0.3, n_packs),
         voltage_v=rng.uniform(300, 400, n_packs),
     )
+    models = list(VEHICLE_MODELS.values())
+    outputs = tuple(
+        o
+        if o.session_id is None
+        else models[k % len(models)].output_state(
+            o.connector_max_power_w,
+            o.session_id,
+            o.vehicle_soc,
+            o.energy_needed_wh,
+            o.arrival_s,
+            o.departure_s,
+        )
+        for k, o in enumerate(snap.outputs)
+    )  # vehicles with acceptance curves: the MPC plans their taper
     snap = SiteSnapshot(
-        snap.time_s,
-        snap.step_s,
-        packs,
-        snap.sources,
-        snap.outputs,
-        snap.load_power_w,
-        snap.previous,
+        snap.time_s, snap.step_s, packs, snap.sources, outputs, snap.load_power_w, snap.previous
     )
     cfg = ControllerConfig(vehicle_algorithm="mpc", pack_split="min_loss", mpc_horizon_steps=12)
     _check_invariants(snap, cfg, decide(snap, cfg))

@@ -165,3 +165,54 @@ def test_min_loss_split_approaches_the_analytic_optimum() -> None:
     capped, rest = allocate_min_loss(250e3, lim, r, v)
     np.testing.assert_allclose(capped, lim)
     assert rest == pytest.approx(50e3)
+
+
+def test_limits_from_a_real_chemistry_set_feed_decide() -> None:
+    """Derating of the built-in NMC set → PackLimits → decide: the hot pack carries less."""
+    from packlife.chemistry import get_parameter_set
+    from packlife.control.controller import decide
+    from packlife.control.pack_allocation import pack_limits_from_state
+    from packlife.control.types import ControllerConfig, OutputState, SiteSnapshot
+
+    nmc = get_parameter_set("nmc_generic")
+    n = 3
+    series = 96
+    temperature = np.array([25.0, 57.5, 25.0])  # NMC discharge derating: 1.0 at 45 °C → 0 at 60 °C
+    soc = np.array([0.6, 0.6, 0.6])
+    ocv = np.full(n, 3.8 * series)
+    dis, chg, notes = derated_power_limits_w(
+        nmc.derating,
+        temperature,
+        soc,
+        ocv,
+        np.zeros(n),
+        np.full(n, 0.15),
+        np.full(n, nmc.min_cell_voltage_v * series),
+        np.full(n, nmc.max_cell_voltage_v * series),
+        np.full(n, 150.0),
+        np.full(n, 60.0),
+    )
+    assert dis[1] < dis[0] and "temperature 58 °C" in notes[1]
+    gate = np.array([GATE_JOINED, GATE_JOINED, GATE_DETECTED])
+    packs = pack_limits_from_state(
+        soc,
+        np.full(n, 60.0),
+        np.full(n, 350.0),
+        np.full(n, 0.1),
+        np.full(n, 0.95),
+        dis,
+        chg,
+        gate,
+        np.zeros(n, dtype=bool),
+        notes,
+    )
+    assert list(packs.joined) == [True, True, False]
+    np.testing.assert_allclose(packs.usable_discharge_energy_wh, 0.5 * 60 * 350)
+    vehicle = OutputState(150e3, "v", 0.2, 50e3, 0.0, 7200.0, 150e3)
+    snap = SiteSnapshot(0.0, 60.0, packs, (), (vehicle,))
+    sp = decide(snap, ControllerConfig())
+    # pack 3 is not joined; pack 1 runs at its limit; the hot pack 2 at its lower limit
+    assert sp.pack_power_w[2] == 0.0
+    np.testing.assert_allclose(sp.pack_power_w[:2], dis[:2])
+    assert sp.output_power_w[0] == pytest.approx(dis[0] + dis[1])
+    assert any("pack 2 discharge: derating (temperature 58 °C" in r.source for r in sp.limits)

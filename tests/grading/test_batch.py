@@ -133,3 +133,13 @@ def test_bitrode_file_serial_from_stem() -> None:
     (res,) = grade_file(ORNL / "cell-discharge-bitrode-3c.csv.gz", GradeContext())
     assert res["serial"] == "cell-discharge-bitrode-3c" and res["soh"] is None
     assert any("--rated-capacity-ah" in r for r in res["reasons"])  # type: ignore[union-attr]
+
+
+def test_resistance_growth_uses_test_temperature() -> None:
+    ctx = context_from_catalog("nissan_leaf_24kwh", "cell")
+    cold = arrays("cell-low-current-hppc-10c")
+    assumed_25 = grade_series(*cold, ctx, "x")["resistance_growth"]
+    ctx.test_temperature_c = 10.0
+    at_10 = grade_series(*cold, ctx, "x")["resistance_growth"]
+    assert at_10 == pytest.approx(1.0, abs=0.1)
+    assert assumed_25 > 1.3  # cold resistance mistaken for ageing when 25 °C is assumed

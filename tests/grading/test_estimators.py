@@ -134,3 +134,20 @@ def test_cumulative_ah_constant_current(current: float, duration: float, n: int)
     t = np.linspace(0, duration, n)
     q = cumulative_ah(t, np.full(n, current))
     assert q[-1] == pytest.approx(current * duration / 3600)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.floats(0.3, 3.0))
+def test_capacity_scales_with_current(factor: float) -> None:
+    t, i, v = arrays("cell-discharge-bitrode-1c")
+    base = capacity_from_discharge(t, i, v)
+    scaled = capacity_from_discharge(t, i * factor, v)
+    assert base is not None and scaled is not None
+    assert scaled.capacity_ah == pytest.approx(factor * base.capacity_ah, rel=1e-9)
+
+
+def test_partial_swing_is_not_a_full_discharge() -> None:
+    t = np.arange(0.0, 400.0)
+    i = np.where(t > 100, 10.0, 0.0)
+    v = np.where(t > 100, 3.95 - 0.0005 * (t - 100), 4.0)  # 4.0 → 3.8 V: 5 % of the top voltage
+    assert capacity_from_discharge(t, i, v) is None

@@ -64,13 +64,22 @@ def test_fast_estimate_needs_a_rest() -> None:
 
 
 def test_fast_estimate_rest_to_rest_is_exact_on_ideal_cell() -> None:
-    # ideal cell on the table's OCV: rest, 10 min at 20 A, rest — no overpotential
+    # ideal cell on the table's OCV: rest, 500 s at 20 A, rest ≥ 5 min — no overpotential
     soc_axis, ocv_axis = hppc_ocv_25c()
     cap = 25.0
     t = np.arange(0.0, 1500.0)
-    i = np.where((t >= 300) & (t < 900), 20.0, 0.0)
+    i = np.where((t >= 300) & (t < 800), 20.0, 0.0)
     q = np.concatenate(([0.0], np.cumsum(np.diff(t) * 0.5 * (i[1:] + i[:-1]) / 3600)))
     v = np.interp(0.7 - q / cap, soc_axis, ocv_axis)
     est = fast_capacity_estimate(t, i, v, soc_axis, ocv_axis, start_index=299, window_s=900)
     assert est is not None
     assert est.capacity_ah == pytest.approx(cap, rel=1e-3)
+
+
+def test_fast_estimate_rejects_short_final_run() -> None:
+    # the window ends 2 min into a constant-current run: k does not hold yet
+    soc, ocv = hppc_ocv_25c()
+    t, i, v = arrays("cell-low-current-hppc-25c")
+    a = _window_starts(t, i)[3]
+    assert fast_capacity_estimate(t, i, v, soc, ocv, start_index=a, window_s=200) is None
+    assert fast_capacity_estimate(t, i, v, soc, ocv, start_index=a, window_s=900) is not None

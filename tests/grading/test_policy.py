@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packlife.errors import DataFileError
 from packlife.grading.policy import Measurements, decide, disposition_of, load_policy
@@ -90,3 +92,25 @@ def test_bad_policy_file_names_field(tmp_path: Path) -> None:
 )
 def test_dispositions(grade: str | None, disposition: str) -> None:
     assert disposition_of(grade, load_policy()) == disposition
+
+
+GRADE_ORDER = {"A": 0, "B": 1, "C": 2, "recycle": 3}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0.3, 1.05),
+    st.floats(0.0, 0.2),
+    st.one_of(st.none(), st.floats(1.0, 4.0)),
+    st.one_of(st.none(), st.floats(0.0, 200.0)),
+)
+def test_better_soh_never_gives_a_worse_grade(
+    soh: float, gain: float, growth: float | None, imbalance: float | None
+) -> None:
+    pol = load_policy()
+    worse = decide(traced(soh=soh, resistance_growth=growth, imbalance_mv=imbalance), pol, TODAY)
+    better = decide(
+        traced(soh=soh + gain, resistance_growth=growth, imbalance_mv=imbalance), pol, TODAY
+    )
+    assert GRADE_ORDER[better[0]] <= GRADE_ORDER[worse[0]]
+    assert worse[1] and better[1]  # every decision has reasons

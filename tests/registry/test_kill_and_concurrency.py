@@ -23,7 +23,7 @@ from packlife.registry.models import Battery, Event, OperatingSummary
 from packlife.registry.service import record_operating_summary, register_battery
 from packlife.registry.state import history, rebuild_state, stored_state
 
-ROWS, BATCH = 5000, 5
+ROWS, BATCH = 3000, 5
 
 
 def _count_committed(url: str) -> int:

@@ -106,11 +106,16 @@ def test_grade_with_error_keeps_measurements_and_asks_for_retest(
 
 
 def test_grade_letters_map_to_dispositions(db_url: str, catalog_ids: tuple[str, str]) -> None:
-    for i, grade in enumerate(["A", "B", "C", "D"]):
+    grades = ["A", "B", "C", "recycle", "quarantine", "Z"]
+    for i, grade in enumerate(grades):
         service.register_battery(db_url, f"P{i}", catalog_ids[0])
         service.record_grade_results(db_url, [_grade(f"P{i}", "", grade=grade)])
-    got = [service.show(db_url, f"P{i}")["disposition"] for i in range(4)]
-    assert got == ["repurpose", "repurpose", "repurpose_low_duty", "recycle"]
+    service.register_battery(db_url, "PX", catalog_ids[0])
+    service.record_grade_results(db_url, [_grade("PX", "", grade="C", disposition="recycle")])
+    got = [service.show(db_url, f"P{i}")["disposition"] for i in range(len(grades))]
+    assert got == ["repurpose", "repurpose", "repurpose_low_duty", "recycle", "quarantine",
+                   "retest"]
+    assert service.show(db_url, "PX")["disposition"] == "recycle"  # the grader's own choice
 
 
 def test_slot_rules(db_url: str, catalog_ids: tuple[str, str]) -> None:

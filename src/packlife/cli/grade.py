@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from typer._click.core import Context
@@ -102,7 +103,11 @@ def _print_table(results: list[dict[str, object]]) -> None:
     for r in results:
         reasons = r.get("reasons")
         lines = [str(r["error"])] if "error" in r else list(map(str, reasons or []))  # type: ignore[call-overload]
-        console.print(f"[bold]{r.get('serial')}[/bold]: " + "; ".join(lines), highlight=False)
+        console.print(
+            f"[bold]{escape(str(r.get('serial')))}[/bold]: " + escape("; ".join(lines)),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("files")
@@ -228,3 +233,5 @@ def match_cmd(
             f"{g['dcir_spread_mohm']:.2f}",
         )
     console.print(table)
+    if out["unmatched"]:
+        console.print("unmatched: " + ", ".join(map(str, out["unmatched"])), highlight=False)  # type: ignore[call-overload]

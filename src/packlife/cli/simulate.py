@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -10,6 +13,7 @@ from rich.table import Table
 
 from packlife.cli._common import console, err_console, print_json
 from packlife.errors import ConsistencyError, PacklifeError
+from packlife.simulation.system import PackSpec
 from packlife.site.outputs import write_outputs
 from packlife.site.run import run_scenario
 from packlife.site.scenario import Scenario, builtin_scenarios, load_scenario
@@ -33,10 +37,30 @@ def simulate_cmd(
         help="Session CSV (arrival,departure,energy_kwh[,vehicle_model]) to use.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print summary.json to stdout as well."),
+    unit: str | None = typer.Option(
+        None,
+        "--unit",
+        help="Take the BESS packs from this registry unit (needs --db or PACKLIFE_DB_URL).",
+    ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="PACKLIFE_DB_URL",
+        help="Registry database URL (default: local SQLite).",
+    ),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="Record each pack's operating summary in the registry (with --unit).",
+    ),
 ) -> None:
     """Simulate a site: packs, inputs, controller and vehicles; prove energy, diesel and CO2."""
     sc, path = load_scenario(scenario)
     sc = _override(sc, days, step)
+    if unit is not None:
+        sc = _packs_from_registry(sc, db, unit)
+    elif record:
+        raise PacklifeError("--record needs --unit: only registered packs can be recorded")
     sessions = _sessions(sc, path, sessions_csv)
     with Progress(
         TextColumn("[bold]simulating[/bold] " + sc.name),
@@ -50,6 +74,8 @@ def simulate_cmd(
         result = run_scenario(sc, sessions, progress=lambda f: progress.update(task, completed=f))
     summary = summarise(result)
     files = write_outputs(result, summary, out)
+    if record and unit is not None:
+        _record(db, sc, summary)
     if json_out:
         print_json(summary)
     else:
@@ -69,11 +95,85 @@ def _override(sc: Scenario, days: float | None, step: float | None) -> Scenario:
             raise ConsistencyError(f"--step must lie within 1–3600 s, got {step}")
         update["step_s"] = step
         update["control_interval_s"] = None
-        out_s = max(sim.output_interval_s, step)
-        update["output_interval_s"] = round(out_s / step) * step
+        update["output_interval_s"] = _output_interval(sim.output_interval_s, step)
     if not update:
         return sc
     return sc.model_copy(update={"simulation": sim.model_copy(update=update)})
+
+
+def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
+    """Replace the scenario's packs with the packs now in registry unit ``unit``."""
+    from packlife.registry.service import unit_packs
+
+    rows = unit_packs(db or "", unit)
+    if not rows:
+        raise PacklifeError(f"registry unit {unit!r} has no packs assigned")
+    packs = []
+    for r in rows:
+        if r["soh"] is None:
+            raise PacklifeError(
+                f"pack {r['serial']} in unit {unit!r} has no SoH yet: grade it first"
+            )
+        packs.append(
+            PackSpec(
+                catalog_id=r["catalog_id"],
+                serial=r["serial"],
+                soh=float(r["soh"]),
+                resistance_growth=float(r["resistance_growth"] or 1.0),
+                soc_initial=sc.bess.soc_initial if sc.bess.soc_initial is not None else 0.5,
+            )
+        )
+    bess = sc.bess.model_copy(update={"packs": packs, "name": f"{sc.bess.name} — unit {unit}"})
+    return sc.model_copy(update={"bess": bess})
+
+
+def _record(db: str | None, sc: Scenario, summary: dict[str, Any]) -> None:
+    """Record each pack's operating summary (throughput, cycles, SoH trend, harmful events)."""
+    from packlife.registry.service import record_operating_summary
+
+    start = sc.simulation.start
+    end = start + timedelta(days=sc.simulation.days)
+    for i, pack in enumerate(sc.bess.packs):
+        assert pack.serial is not None
+        events = []
+        if summary["pack_deep_discharge_s"][i] > 0:
+            events.append(
+                {"type": "deep_discharge", "duration_s": summary["pack_deep_discharge_s"][i]}
+            )
+        if summary["pack_overtemperature_s"][i] > 0:
+            events.append(
+                {"type": "over_temperature", "duration_s": summary["pack_overtemperature_s"][i]}
+            )
+        record_operating_summary(
+            db or "",
+            pack.serial,
+            {
+                "energy_throughput_kwh": summary["pack_energy_discharged_kwh"][i]
+                + summary["pack_energy_charged_kwh"][i],
+                "equivalent_full_cycles": summary["pack_equivalent_full_cycles"][i],
+                "soh_start": summary["pack_soh_start"][i],
+                "soh_end": summary["pack_soh_end"][i],
+                "resistance_growth_end": summary["pack_resistance_growth_end"][i],
+                "period_start": start.date().isoformat(),
+                "period_end": end.date().isoformat(),
+                "harmful_events": events,
+            },
+        )
+
+
+def _output_interval(wanted_s: float, step_s: float) -> float:
+    """An output interval that is a whole multiple of the step, close to ``wanted_s``.
+
+    Keeps ``wanted_s`` when the step divides it, else the least common multiple of both (when
+    at most an hour), else the nearest multiple of the step.
+    """
+    if abs(wanted_s / step_s - round(wanted_s / step_s)) < 1e-9:
+        return wanted_s
+    if float(wanted_s).is_integer() and float(step_s).is_integer():
+        lcm = float(math.lcm(int(wanted_s), int(step_s)))
+        if lcm <= 3600.0:
+            return lcm
+    return max(round(wanted_s / step_s), 1) * step_s
 
 
 def _sessions(sc: Scenario, path: Path, csv: Path | None) -> list[Session]:

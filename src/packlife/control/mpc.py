@@ -8,8 +8,9 @@ Constraints: each session's energy ``Σ_t p[k,t]·Δt ≤ E_k`` and the budget `
 current budget, held over the horizon: no forecast). Objective: the "quick charge" objective of
 adacharge, ``max Σ_t Σ_k (1 − t/(T+1))·p[k,t]`` — all energy counts, earlier counts slightly more,
 so energy is delivered before departures; a 1 % bonus for low laxity breaks ties between plans
-that deliver the same energy in favour of urgent sessions. Only step 0 is applied; minimum power is then enforced
-by rounding (below half the minimum → 0, else ≥ the minimum), least-laxity first.
+that deliver the same energy in favour of urgent sessions. Only step 0 is applied; minimum power
+is then enforced by rounding (below half the minimum → 0, else ≥ the minimum), least-laxity
+first.
 
 References
 ----------

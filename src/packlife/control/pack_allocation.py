@@ -14,6 +14,7 @@ from numba import njit
 
 from packlife._typing import BoolArray, FloatArray, IntArray
 from packlife.chemistry.schema import Derating
+from packlife.control.types import PackLimits
 from packlife.models.ecm import max_power_w
 
 _EPS_W = 1e-9
@@ -71,8 +72,8 @@ def allocate_by_weight(
                 continue
             w = (limit_w[i] - out_w[i]) if use_limits else weight[i]
             give = remaining * (w / total)
-            if give > remaining:  # guards against underflow with subnormal weights
-                give = remaining
+            if give > remaining - placed:  # never over-place (rounding, subnormal weights)
+                give = remaining - placed
             head = limit_w[i] - out_w[i]
             take = give if give < head else head
             out_w[i] += take
@@ -304,3 +305,51 @@ def allocate_min_loss(
     )
     out = np.minimum(x.reshape(n, segments).sum(axis=1), lim) * sign
     return out, sign * (abs(request_w) - target)
+
+
+def pack_limits_from_state(
+    soc: FloatArray,
+    capacity_ah: FloatArray,
+    nominal_voltage_v: FloatArray,
+    soc_min: FloatArray,
+    soc_max: FloatArray,
+    max_discharge_power_w: FloatArray,
+    max_charge_power_w: FloatArray,
+    gate: IntArray,
+    faulted: BoolArray,
+    limit_notes: tuple[str, ...] = (),
+) -> PackLimits:
+    """Build the :class:`~packlife.control.types.PackLimits` of a snapshot from pack states.
+
+    Usable energies follow :func:`usable_energy_weights_wh`; a pack counts as joined when its gate
+    (:func:`step_gates`) is ``GATE_JOINED``.
+
+    Parameters
+    ----------
+    soc, capacity_ah, nominal_voltage_v : ndarray
+        State of charge [0–1], present capacity [Ah] and nominal voltage [V] of each pack.
+    soc_min, soc_max : ndarray
+        Allowed SoC window [0–1].
+    max_discharge_power_w, max_charge_power_w : ndarray
+        Derated limits, e.g. from :func:`derated_power_limits_w` [W].
+    gate : ndarray of int
+        Gate state per pack.
+    faulted : ndarray of bool
+        Active faults.
+    limit_notes : tuple of str
+        Optional reasons of the limits, one per pack.
+    """
+    return PackLimits(
+        soc=soc,
+        max_discharge_power_w=max_discharge_power_w,
+        max_charge_power_w=max_charge_power_w,
+        usable_discharge_energy_wh=usable_energy_weights_wh(
+            soc, capacity_ah, nominal_voltage_v, soc_min, soc_max, discharge=True
+        ),
+        usable_charge_energy_wh=usable_energy_weights_wh(
+            soc, capacity_ah, nominal_voltage_v, soc_min, soc_max, discharge=False
+        ),
+        joined=gate == GATE_JOINED,
+        faulted=faulted | (gate == GATE_ISOLATED),
+        limit_notes=limit_notes,
+    )

@@ -22,7 +22,7 @@ import numpy as np
 
 from packlife._typing import FloatArray, IntArray
 from packlife.control.types import OutputState, VehicleAlgorithm
-from packlife.errors import PacklifeError
+from packlife.errors import InfeasibleError, PacklifeError
 from packlife.units import SECONDS_PER_HOUR
 
 
@@ -286,5 +286,8 @@ def allocate_outputs(
     if algorithm == "mpc":
         from packlife.control.mpc import mpc_allocation
 
-        return mpc_allocation(arrays, time_s, step_s, budget, min_w, previous_w, horizon_steps)
+        try:
+            return mpc_allocation(arrays, time_s, step_s, budget, min_w, previous_w, horizon_steps)
+        except InfeasibleError:  # a solver failure must not stop the site: fall back to LLF
+            order = priority_order("llf", arrays, time_s)
     return sorted_allocation(order, upper, budget, min_w, previous_w)

@@ -276,6 +276,7 @@ def grade_snapshot(snap: BmsSnapshot, ctx: GradeContext) -> dict[str, object]:
         "grade": grade,
         "disposition": disposition_of(grade, ctx.policy),
         "reasons": reasons,
+        "dcir_points": [],
     }
 
 

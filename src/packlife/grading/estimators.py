@@ -21,6 +21,8 @@ from packlife._typing import FloatArray
 
 #: charge pulses up to this duration do not end a capacity discharge (HPPC) [s]
 MAX_PULSE_S = 120.0
+#: a full discharge spans at least this fraction of the top voltage (Li-ion 4.2 → 3.0 V: 29 %)
+MIN_FULL_SPAN = 0.15
 #: relative current accuracy assumed for coulomb counting (cycler class) [-]
 COULOMB_REL_UNCERTAINTY = 0.005
 
@@ -79,8 +81,10 @@ def capacity_from_discharge(
 
     A full discharge starts at the last non-discharge sample before a discharge run whose
     voltage is within ``top_fraction`` of the file's voltage range below its maximum, and ends at
-    the first discharge sample within 1 % of the range above the file's minimum voltage. Charge
-    pulses up to :data:`MAX_PULSE_S` in between (HPPC) are counted net; a longer charge aborts.
+    the first discharge sample within 1 % of the range above the file's minimum voltage; the
+    range must be at least :data:`MIN_FULL_SPAN` of the top voltage (else the file holds only a
+    partial discharge). Charge pulses up to :data:`MAX_PULSE_S` in between (HPPC) are counted
+    net; a longer charge aborts.
 
     Returns
     -------
@@ -91,7 +95,7 @@ def capacity_from_discharge(
     q = cumulative_ah(time_s, current_a)
     v_max, v_min = float(np.max(voltage_v)), float(np.min(voltage_v))
     span = v_max - v_min
-    if span <= 0:
+    if span < MIN_FULL_SPAN * v_max:
         return None
     v_hi, v_lo = v_max - top_fraction * span, v_min + 0.01 * span
     found: list[float] = []

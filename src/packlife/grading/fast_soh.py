@@ -98,6 +98,7 @@ def fast_capacity_estimate(
     k_rel_sigma: float = DEFAULT_K_REL_SIGMA,
     ocv_sigma_v: float = 0.005,
     min_delta_soc: float = 0.04,
+    min_final_run_s: float = 300.0,
 ) -> FastEstimate | None:
     """Capacity from at most ``window_s`` of data after a rest (see module docstring).
 
@@ -117,12 +118,17 @@ def fast_capacity_estimate(
     max_current_a : float, optional
         Reject windows whose final current exceeds this [A] (validity range of ``k``:
         calibrated at C/3; use about 0.5 × rated capacity in A).
+    min_final_run_s : float
+        The window must end in a constant-current run of at least this length [s] (``k`` holds
+        for several minutes of constant current), or in a rest of at least ``min_rest_s``
+        whose last voltage is taken as the OCV (that case is not validated on the ORNL data:
+        remaining relaxation biases it).
 
     Returns
     -------
     FastEstimate or None
-        ``None`` when no usable window exists (no rest, no current, ``|ΔSoC|`` too small,
-        rested voltage outside the OCV table).
+        ``None`` when no usable window exists (no rest, no current, final run too short or
+        not constant, ``|ΔSoC|`` too small, rested voltage outside the OCV table).
     """
     t, i, v = time_s, current_a, voltage_v
     a = _window_start(t, i, min_rest_s) if start_index is None else start_index
@@ -131,13 +137,18 @@ def fast_capacity_estimate(
     e = int(np.searchsorted(t, t[a] + window_s, side="right")) - 1
     if not ocv_v[0] <= v[a] <= ocv_v[-1] + 0.02:
         return None
-    thr = max(0.01, 0.01 * float(np.max(np.abs(i[a : e + 1]))))
     if max_current_a is not None and abs(i[e]) > max_current_a:
+        return None
+    tail = find_runs(i[a : e + 1])
+    last_start = a + int(tail.start[-1])
+    loaded = tail.kind[-1] != 0
+    if t[e] - t[last_start] < (min_final_run_s if loaded else min_rest_s):
         return None
     eta_v = 0.0
     r30 = _window_r30(t, i, v, a, e)
-    if abs(i[e]) > thr:
-        if not np.isfinite(r30) or r30 <= 0:
+    if loaded:
+        run = i[last_start : e + 1]
+        if not np.isfinite(r30) or r30 <= 0 or np.std(run) > 0.05 * abs(np.mean(run)):
             return None
         eta_v = float(i[e]) * k * r30
     ocv_end = float(v[e]) + eta_v

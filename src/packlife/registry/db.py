@@ -125,7 +125,8 @@ def check_initialised(engine: Engine) -> None:
             rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
         raise PacklifeError(
-            f"cannot open the registry database {_describe(url)}: {exc.orig}") from None
+            f"cannot open the registry database {_describe(url)}: {_first_line(exc)}"
+        ) from None
     if rev != HEAD_REVISION:
         raise PacklifeError(
             f"the registry database {_describe(url)} has schema revision {rev!r}, this packlife "
@@ -134,6 +135,12 @@ def check_initialised(engine: Engine) -> None:
 
 
 _checked: set[str] = set()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's message, first line only (no SQLAlchemy background links)."""
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
 
 
 class RegistryConflictError(PacklifeError):
@@ -153,13 +160,14 @@ def transaction(db_url: str | None = None) -> Iterator[Session]:
             yield session
     except IntegrityError as exc:
         raise RegistryConflictError(
-            f"the registry refused the change, nothing was written: {exc.orig}") from None
+            f"the registry refused the change, nothing was written: {_first_line(exc)}"
+        ) from None
     except StaleDataError:
         raise RegistryConflictError(
             "another writer changed the same battery meanwhile; nothing was written, retry"
         ) from None
     except OperationalError as exc:
-        raise PacklifeError(f"registry database error: {exc.orig}") from None
+        raise PacklifeError(f"registry database error: {_first_line(exc)}") from None
 
 
 def init_db(db_url: str | None = None) -> str:
@@ -175,6 +183,8 @@ def init_db(db_url: str | None = None) -> str:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise PacklifeError(f"cannot initialise the registry database: {exc}") from None
+        raise PacklifeError(
+            f"cannot initialise the registry database {_describe(str(engine.url))}: "
+            f"{_first_line(exc)}") from None
     _checked.discard(str(engine.url))
     return engine.url.render_as_string(hide_password=True)

@@ -37,7 +37,8 @@ from packlife.registry.models import (
 from packlife.registry.state import BatteryState, apply_event, state_from_row
 
 #: Disposition for each grade letter when the grader gives none (see docs/registry.md).
-GRADE_DISPOSITIONS = {"A": "repurpose", "B": "repurpose", "C": "repurpose_low_duty"}
+GRADE_DISPOSITIONS = {"a": "repurpose", "b": "repurpose", "c": "repurpose_low_duty",
+                      "recycle": "recycle", "quarantine": "quarantine"}
 CATEGORIES = ("ev", "industrial", "lmt")
 
 
@@ -109,7 +110,7 @@ def open_assignment(session: Session, battery_id: int) -> Assignment | None:
 
 def current_state(session: Session, row: Battery) -> BatteryState:
     """State of one stored battery (row + open assignment)."""
-    parent = session.get(Battery, row.parent_id).serial if row.parent_id else None  # type: ignore[union-attr]
+    parent = row.parent.serial if row.parent is not None else None
     asg = open_assignment(session, row.id)
     return state_from_row(row, parent, asg.unit.name if asg else None, asg.slot if asg else None)
 
@@ -263,7 +264,7 @@ def _record_one_grade(session: Session, index: int, res: Mapping[str, object], a
     if not grade:
         raise PacklifeError(f"{context}: field 'grade' is missing")
     disposition = str(res.get("disposition") or (
-        "retest" if error else GRADE_DISPOSITIONS.get(grade.upper(), "recycle")))
+        "retest" if error else GRADE_DISPOSITIONS.get(grade.lower(), "retest")))
     raw_reasons = res.get("reasons") or []
     reasons = [str(r) for r in raw_reasons] if isinstance(raw_reasons, list | tuple) else [
         str(raw_reasons)]

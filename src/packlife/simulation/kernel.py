@@ -28,7 +28,7 @@ from packlife.control.pack_allocation import allocate_by_weight
 from packlife.models.ageing import ageing_step, half_cycle_update, soh_from_state
 from packlife.models.ecm import current_for_power, max_power_w
 from packlife.models.power_electronics import bus_limit_from_battery_limit_w, converter_loss_w
-from packlife.models.thermal import heat_generation_w, lumped_step
+from packlife.models.thermal import heat_generation_w
 from packlife.simulation.tables import (
     D_CH,
     D_DIS,
@@ -109,8 +109,94 @@ def _linear(tab: FloatArray, k: int, t: int, i: int, w: float) -> float:
 # ---- per-step scratch of one pack: C[N_C] ----
 (
     C_OCV_T, C_OCV25, C_R0, C_R1, C_C1, C_R2, C_C2, C_DUDT, C_E_NOW, C_SOI, C_SOW, C_TJ, C_TW,
-) = range(13)
-N_C = 13
+    C_E_END, C_ACTIVE, C_D1, C_D2, C_VBAR, C_RBAR, C_LOSS, C_PBATT, C_CURRENT, C_OCV_AVG,
+) = range(23)
+N_C = 23
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _lookup_pack(
+    p: FloatArray, s: FloatArray, elec: FloatArray, soc_tab: FloatArray, k: int, e_now: float,
+    c: FloatArray,
+) -> None:
+    """Look up one pack's ECM parameters at its state into ``c[N_C]``.
+
+    ``e_now`` is :func:`energy_per_ah` at the pack's SoC (the kernel carries it over from the
+    previous step instead of recomputing it).
+    """
+    series = p[P_SERIES]
+    i, ws = soc_position(s[S_SOC])
+    j, wt = temp_position(s[S_TEMP])
+    r_scale = p[P_R_SCALE] * s[S_RG]
+    c[C_OCV_T] = series * _bilinear(elec, k, T_OCV, j, wt, i, ws)
+    c[C_OCV25] = series * _linear(soc_tab, k, S_OCV25, i, ws)
+    c[C_R0] = _bilinear(elec, k, T_R0, j, wt, i, ws) * r_scale
+    c[C_R1] = _bilinear(elec, k, T_R1, j, wt, i, ws) * r_scale
+    c[C_C1] = _bilinear(elec, k, T_C1, j, wt, i, ws) * p[P_C_SCALE]
+    c[C_R2] = _bilinear(elec, k, T_R2, j, wt, i, ws) * r_scale
+    c[C_C2] = _bilinear(elec, k, T_C2, j, wt, i, ws) * p[P_C_SCALE]
+    c[C_DUDT] = series * _linear(soc_tab, k, S_DUDT, i, ws)
+    c[C_SOI] = i
+    c[C_SOW] = ws
+    c[C_TJ] = j
+    c[C_TW] = wt
+    c[C_E_NOW] = e_now
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _derating(
+    soc_tab: FloatArray, temp_tab: FloatArray, k: int, c: FloatArray, discharge: bool
+) -> float:
+    """Current derating fraction at ``c``'s grid point: the smaller of the temperature and SoC
+    fractions of the direction."""
+    i = int(c[C_SOI])
+    j = int(c[C_TJ])
+    ws = c[C_SOW]
+    wt = c[C_TW]
+    if discharge:
+        return min(_linear(temp_tab, k, D_DIS, j, wt), _linear(soc_tab, k, S_DER_DIS, i, ws))
+    return min(_linear(temp_tab, k, D_CH, j, wt), _linear(soc_tab, k, S_DER_CH, i, ws))
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _bus_limit_w(
+    p: FloatArray, s: FloatArray, c: FloatArray, energy_wh: float, derate: float, dt_s: float,
+    discharge: bool,
+) -> float:
+    """Bus-side power limit of a joined pack in one direction [W] (see :func:`prepare_pack`).
+
+    ``energy_wh`` is the usable energy in that direction and ``derate`` the derating fraction.
+    """
+    ocv = c[C_OCV_T]
+    r0 = c[C_R0]
+    vrc = s[S_V1] + s[S_V2]
+    soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
+    if discharge:
+        p_batt = max_power_w(ocv, vrc, r0, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True)
+        # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
+        p_e = energy_wh * 3600.0 / dt_s
+        a2 = r0 / (ocv * ocv)
+        b1 = 1.0 + max(vrc, 0.0) / ocv
+        p_batt = min(p_batt, 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e)))
+    else:
+        p_batt = max_power_w(ocv, vrc, r0, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False)
+        p_batt = min(p_batt, energy_wh * 3600.0 / dt_s)
+    rated = p[P_CONV_RATED_W]
+    bus = bus_limit_from_battery_limit_w(
+        p_batt, rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], discharge
+    )
+    # below its minimum operating power a converter is switched off (no-load losses would dominate)
+    return bus if bus >= MIN_ON_FRACTION * rated else 0.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _usable_energy_wh(
+    p: FloatArray, s: FloatArray, e_now: float, e_edge: float, discharge: bool
+) -> float:
+    """Energy left in the SoC window in one direction [Wh] (``e_edge``: energy/Ah at the edge)."""
+    if discharge:
+        return float(max(p[P_SERIES] * s[S_CAP_AH] * (e_now - e_edge), 0.0))
+    return float(max(p[P_SERIES] * s[S_CAP_AH] * (e_edge - e_now), 0.0))
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -126,34 +212,12 @@ def prepare_pack(
     ``e_min``/``e_max`` are :func:`energy_per_ah` at the window edges.
     """
     k = int(p[P_SET])
-    series = p[P_SERIES]
-    soc = s[S_SOC]
-    cap = s[S_CAP_AH]
-    i, ws = soc_position(soc)
-    j, wt = temp_position(s[S_TEMP])
-    r_scale = p[P_R_SCALE] * s[S_RG]
-    ocv = series * _bilinear(elec, k, T_OCV, j, wt, i, ws)
-    r0 = _bilinear(elec, k, T_R0, j, wt, i, ws) * r_scale
-    c[C_OCV_T] = ocv
-    c[C_OCV25] = series * _linear(soc_tab, k, S_OCV25, i, ws)
-    c[C_R0] = r0
-    c[C_R1] = _bilinear(elec, k, T_R1, j, wt, i, ws) * r_scale
-    c[C_C1] = _bilinear(elec, k, T_C1, j, wt, i, ws) * p[P_C_SCALE]
-    c[C_R2] = _bilinear(elec, k, T_R2, j, wt, i, ws) * r_scale
-    c[C_C2] = _bilinear(elec, k, T_C2, j, wt, i, ws) * p[P_C_SCALE]
-    c[C_DUDT] = series * _linear(soc_tab, k, S_DUDT, i, ws)
-    c[C_SOI] = i
-    c[C_SOW] = ws
-    c[C_TJ] = j
-    c[C_TW] = wt
-    e_now = energy_per_ah(soc_tab, k, soc)
-    c[C_E_NOW] = e_now
-    vrc = s[S_V1] + s[S_V2]
-    soh = cap / p[P_CAP_NEW_AH]
-    f_dis = min(_linear(temp_tab, k, D_DIS, j, wt), _linear(soc_tab, k, S_DER_DIS, i, ws))
-    f_ch = min(_linear(temp_tab, k, D_CH, j, wt), _linear(soc_tab, k, S_DER_CH, i, ws))
-    e_dis = max(series * cap * (e_now - e_min), 0.0)
-    e_ch = max(series * cap * (e_max - e_now), 0.0)
+    e_now = energy_per_ah(soc_tab, k, s[S_SOC])
+    _lookup_pack(p, s, elec, soc_tab, k, e_now, c)
+    f_dis = _derating(soc_tab, temp_tab, k, c, True)
+    f_ch = _derating(soc_tab, temp_tab, k, c, False)
+    e_dis = _usable_energy_wh(p, s, e_now, e_min, True)
+    e_ch = _usable_energy_wh(p, s, e_now, e_max, False)
     out[L_E_DIS_WH] = e_dis
     out[L_E_CH_WH] = e_ch
     out[L_DERATE_DIS] = f_dis
@@ -162,21 +226,8 @@ def prepare_pack(
         out[L_BUS_DIS_W] = 0.0
         out[L_BUS_CH_W] = 0.0
         return
-    p_dis = max_power_w(ocv, vrc, r0, p[P_V_MIN], p[P_I_DIS_MAX] * soh * f_dis, True)
-    p_ch = max_power_w(ocv, vrc, r0, p[P_V_MAX], p[P_I_CH_MAX] * soh * f_ch, False)
-    # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
-    p_e = e_dis * 3600.0 / dt_s
-    a2 = r0 / (ocv * ocv)
-    b1 = 1.0 + max(vrc, 0.0) / ocv
-    p_dis = min(p_dis, 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e)))
-    p_ch = min(p_ch, e_ch * 3600.0 / dt_s)
-    rated = p[P_CONV_RATED_W]
-    bus_dis = bus_limit_from_battery_limit_w(p_dis, rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], True)
-    bus_ch = bus_limit_from_battery_limit_w(p_ch, rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], False)
-    # below its minimum operating power a converter is switched off (no-load losses would dominate)
-    min_on = MIN_ON_FRACTION * rated
-    out[L_BUS_DIS_W] = bus_dis if bus_dis >= min_on else 0.0
-    out[L_BUS_CH_W] = bus_ch if bus_ch >= min_on else 0.0
+    out[L_BUS_DIS_W] = _bus_limit_w(p, s, c, e_dis, f_dis, dt_s, True)
+    out[L_BUS_CH_W] = _bus_limit_w(p, s, c, e_ch, f_ch, dt_s, False)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
@@ -184,7 +235,7 @@ def all_pack_limits(
     P: FloatArray, S: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray,
     dt_s: float,
 ) -> FloatArray:
-    """Limits of every pack of every system, shape (n_sys, n_packs, N_L) (see :func:`prepare_pack`)."""
+    """Limits of every pack of every system, shape (n_sys, n_packs, N_L) (:func:`prepare_pack`)."""
     n_sys, n_packs = P.shape[0], P.shape[1]
     out = np.empty((n_sys, n_packs, N_L))
     c = np.empty(N_C)
@@ -193,22 +244,102 @@ def all_pack_limits(
             k = int(P[b, q, P_SET])
             e_min = energy_per_ah(soc_tab, k, P[b, q, P_SOC_MIN])
             e_max = energy_per_ah(soc_tab, k, P[b, q, P_SOC_MAX])
-            prepare_pack(P[b, q], S[b, q], elec, soc_tab, temp_tab, dt_s, e_min, e_max, c, out[b, q])
+            prepare_pack(
+                P[b, q], S[b, q], elec, soc_tab, temp_tab, dt_s, e_min, e_max, c, out[b, q]
+            )
     return out
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _advance_pack(
-    p: FloatArray, s: FloatArray, a: FloatArray, c: FloatArray, soc_tab: FloatArray,
-    sd_per_s: FloatArray, bus_w: float, ambient_c: float, dt_s: float, tr: FloatArray,
-) -> float:
-    """Advance one pack by one step with bus-side power ``bus_w``; returns the bus power delivered.
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _thermal_decay(p: FloatArray, dt_s: float, active: bool) -> float:
+    """Decay factor ``exp(−dt·G/C)`` of the lumped thermal model over one step, cooling off or on.
+
+    Constant for a pack within a run, so the kernel computes it once per pack (see
+    :func:`packlife.models.thermal.lumped_step`, whose update :func:`_advance_pack` applies).
+    """
+    g = p[P_G_PASSIVE] + (p[P_G_ACTIVE] if active else 0.0)
+    return math.exp(-dt_s * g / p[P_HEAT_CAP])
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w: float) -> None:
+    """First part of a pack's step: RC step factors, converter loss and a first current.
 
     With the current held over the step each RC voltage's mean is affine in the current,
     ``v̄ = v·f + R·(1 − f)·i`` with ``f = (1 − e^{−x})/x``, ``x = dt/τ``; so the terminal power
-    ``(ocv_avg + δ − (r0 + r̄)·i − v̄)·i`` is a quadratic in ``i``. ``ocv_avg`` is the exact mean of
-    the 25 °C OCV over the step's SoC change (stored-energy difference over charge) and ``δ`` the
-    temperature offset of the OCV; two fixed-point passes settle ``ocv_avg``.
+    ``(ocv_avg + δ − (r0 + r̄)·i − v̄)·i`` is a quadratic in ``i``; the first current takes
+    ``ocv_avg`` = the 25 °C OCV at the start (:func:`_refine_current` then settles it). An idle
+    pack (``bus_w == 0``) carries exactly 0 A and needs no solve.
+    """
+    r1 = c[C_R1]
+    r2 = c[C_R2]
+    x1 = dt_s / (r1 * c[C_C1])
+    d1 = math.exp(-x1)
+    f1 = (1.0 - d1) / x1 if x1 > 1e-9 else 1.0
+    v_bar = s[S_V1] * f1
+    r_bar = r1 * (1.0 - f1)
+    d2 = 1.0
+    if r2 > 0.0:
+        x2 = dt_s / (r2 * c[C_C2])
+        d2 = math.exp(-x2)
+        f2 = (1.0 - d2) / x2 if x2 > 1e-9 else 1.0
+        v_bar += s[S_V2] * f2
+        r_bar += r2 * (1.0 - f2)
+    c[C_D1] = d1
+    c[C_D2] = d2
+    c[C_VBAR] = v_bar
+    c[C_RBAR] = r_bar
+    c[C_OCV_AVG] = c[C_OCV25]
+    if bus_w == 0.0:
+        c[C_ACTIVE] = 0.0
+        c[C_LOSS] = 0.0
+        c[C_PBATT] = 0.0
+        c[C_CURRENT] = 0.0
+        return
+    loss = converter_loss_w(bus_w, p[P_CONV_RATED_W], p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2])
+    p_batt = bus_w + loss
+    c[C_ACTIVE] = 1.0
+    c[C_LOSS] = loss
+    c[C_PBATT] = p_batt
+    delta = c[C_OCV_T] - c[C_OCV25]
+    c[C_CURRENT] = current_for_power(p_batt, c[C_OCV25] + delta, v_bar, c[C_R0] + r_bar)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _refine_current(
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, dt_s: float
+) -> None:
+    """One fixed-point pass: ``ocv_avg`` = exact mean 25 °C OCV over the SoC change of the current
+    current (stored-energy difference over charge), then the current for that ``ocv_avg``.
+
+    The kernel runs the passes pack after pack (not pass after pass within a pack) so that the
+    packs' independent dependency chains overlap in the CPU.
+    """
+    if c[C_ACTIVE] < 0.5:
+        return
+    soc = s[S_SOC]
+    soc1 = soc - c[C_CURRENT] * dt_s / (3600.0 * s[S_CAP_AH])
+    ocv_avg = c[C_OCV_AVG]
+    if abs(soc1 - soc) > 1e-13:
+        e1 = energy_per_ah(soc_tab, int(p[P_SET]), soc1)
+        ocv_avg = p[P_SERIES] * (e1 - c[C_E_NOW]) / (soc1 - soc)
+    c[C_OCV_AVG] = ocv_avg
+    delta = c[C_OCV_T] - c[C_OCV25]
+    c[C_CURRENT] = current_for_power(c[C_PBATT], ocv_avg + delta, c[C_VBAR], c[C_R0] + c[C_RBAR])
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _advance_pack(
+    p: FloatArray, s: FloatArray, a: FloatArray, c: FloatArray, soc_tab: FloatArray,
+    sd_per_s: FloatArray, ambient_c: float, dt_s: float, tr: FloatArray,
+    decay_passive: float, decay_active: float,
+) -> float:
+    """Finish one pack's step with the current settled in ``c``; returns the bus power delivered.
+
+    ``ocv_avg`` is recomputed for the final current, so the terminal energy equals the change of
+    stored energy plus the losses exactly. ``decay_passive``/``decay_active`` are
+    :func:`_thermal_decay` with cooling off/on. On return ``c[C_E_END]`` holds
+    :func:`energy_per_ah` at the new SoC (the next step's ``e_now``).
     """
     k = int(p[P_SET])
     series = p[P_SERIES]
@@ -223,36 +354,24 @@ def _advance_pack(
     r2 = c[C_R2]
     v1 = s[S_V1]
     v2 = s[S_V2]
-    x1 = dt_s / (r1 * c[C_C1])
-    d1 = math.exp(-x1)
-    f1 = (1.0 - d1) / x1 if x1 > 1e-9 else 1.0
-    v_bar = v1 * f1
-    r_bar = r1 * (1.0 - f1)
-    d2 = 1.0
-    if r2 > 0.0:
-        x2 = dt_s / (r2 * c[C_C2])
-        d2 = math.exp(-x2)
-        f2 = (1.0 - d2) / x2 if x2 > 1e-9 else 1.0
-        v_bar += v2 * f2
-        r_bar += r2 * (1.0 - f2)
-    loss = converter_loss_w(bus_w, p[P_CONV_RATED_W], p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2])
-    p_batt = bus_w + loss
+    d1 = c[C_D1]
+    d2 = c[C_D2]
+    v_bar = c[C_VBAR]
+    r_bar = c[C_RBAR]
+    loss = c[C_LOSS]
+    current = c[C_CURRENT]
     e0 = c[C_E_NOW]
-    q_as = 3600.0 * cap
-    r_eff = r0 + r_bar
-    ocv_avg = ocv25
-    current = current_for_power(p_batt, ocv_avg + delta, v_bar, r_eff)
-    soc1 = soc
-    for _ in range(2):
-        soc1 = soc - current * dt_s / q_as
-        if abs(soc1 - soc) > 1e-13:
-            ocv_avg = series * (energy_per_ah(soc_tab, k, soc1) - e0) / (soc1 - soc)
-        current = current_for_power(p_batt, ocv_avg + delta, v_bar, r_eff)
-    soc1 = soc - current * dt_s / q_as
-    if abs(soc1 - soc) > 1e-13:
-        ocv_avg = series * (energy_per_ah(soc_tab, k, soc1) - e0) / (soc1 - soc)
-    else:
+    if c[C_ACTIVE] < 0.5:
+        soc1 = soc
+        e1 = e0
         ocv_avg = ocv25
+    else:
+        soc1 = soc - current * dt_s / (3600.0 * cap)
+        e1 = energy_per_ah(soc_tab, k, soc1)
+        if abs(soc1 - soc) > 1e-13:
+            ocv_avg = series * (e1 - e0) / (soc1 - soc)
+        else:
+            ocv_avg = ocv25
     vm = v_bar + r_bar * current
     p_term = (ocv_avg + delta - r0 * current - vm) * current
     h = dt_s / 3600.0
@@ -267,24 +386,28 @@ def _advance_pack(
     else:
         a[A_E_CH_WH] -= p_term * h
     a[A_AH] += abs(current) * h
-    # RC states (exact for constant current), temperature
+    # RC states (exact for constant current), temperature (lumped_step with a precomputed decay)
     s[S_V1] = v1 * d1 + r1 * current * (1.0 - d1)
     if r2 > 0.0:
         s[S_V2] = v2 * d2 + r2 * current * (1.0 - d2)
     heat = heat_generation_w(current, r0, vm, temp, c[C_DUDT])
-    g = p[P_G_PASSIVE] + (p[P_G_ACTIVE] if temp > p[P_COOL_ON_C] else 0.0)
-    s[S_TEMP] = lumped_step(temp, heat, ambient_c, g, p[P_HEAT_CAP], dt_s)
+    cooling = temp > p[P_COOL_ON_C]
+    g = p[P_G_PASSIVE] + (p[P_G_ACTIVE] if cooling else 0.0)
+    t_eq = ambient_c + heat / g
+    temp1 = t_eq + (temp - t_eq) * (decay_active if cooling else decay_passive)
+    s[S_TEMP] = temp1
     # self-discharge
     soc2 = soc1 - sd_per_s[k] * dt_s
-    e1 = energy_per_ah(soc_tab, k, soc1)
-    a[A_SD_WH] += series * cap * (e1 - energy_per_ah(soc_tab, k, soc2))
+    e2 = energy_per_ah(soc_tab, k, soc2)
+    a[A_SD_WH] += series * cap * (e1 - e2)
+    c[C_E_END] = e2
     s[S_SOC] = soc2
     # harmful-event counters
-    if s[S_TEMP] > a[A_T_MAX]:
-        a[A_T_MAX] = s[S_TEMP]
+    if temp1 > a[A_T_MAX]:
+        a[A_T_MAX] = temp1
     if soc2 < a[A_SOC_MIN]:
         a[A_SOC_MIN] = soc2
-    if s[S_TEMP] > p[P_T_MAX_C]:
+    if temp1 > p[P_T_MAX_C]:
         a[A_OVERTEMP_S] += dt_s
     if soc2 < p[P_SOC_MIN] - DEEP_DISCHARGE_MARGIN:
         a[A_DEEP_S] += dt_s
@@ -299,11 +422,11 @@ def _advance_pack(
         s[S_DOD] = dod
     s[S_AGE_T] += dt_s
     s[S_AGE_SOC] += soc2 * dt_s
-    s[S_AGE_TEMP] += s[S_TEMP] * dt_s
+    s[S_AGE_TEMP] += temp1 * dt_s
     s[S_AGE_AH] += abs(current) * h
     # trace sums
     tr[TR_SOC] += soc2
-    tr[TR_TEMP] += s[S_TEMP]
+    tr[TR_TEMP] += temp1
     tr[TR_POWER] += p_term
     tr[TR_CURRENT] += current
     tr[TR_VOLTAGE] += ocv_t - r0 * current - v1 - v2
@@ -311,7 +434,9 @@ def _advance_pack(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _age_pack(p: FloatArray, s: FloatArray, a: FloatArray, soc_tab: FloatArray, ageing: FloatArray) -> None:
+def _age_pack(
+    p: FloatArray, s: FloatArray, a: FloatArray, soc_tab: FloatArray, ageing: FloatArray
+) -> None:
     """Apply the ageing accumulated since the last update; books the stored energy lost to fade."""
     t = s[S_AGE_T]
     if t <= 0.0:
@@ -342,8 +467,9 @@ def run_steps(
     n_steps: int, dt_s: float, step0: int, request_w: FloatArray, request_row: IntArray,
     request_scale: FloatArray, ambient_c: FloatArray, P: FloatArray, S: FloatArray, A: FloatArray,
     B: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray, ageing: FloatArray,
-    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int, trace_acc: FloatArray,
-    trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray, delivered_w: FloatArray,
+    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int,
+    trace_acc: FloatArray, trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray,
+    delivered_w: FloatArray,
 ) -> None:
     """Advance every system by ``n_steps`` steps of ``dt_s`` seconds (in place).
 
@@ -370,38 +496,52 @@ def run_steps(
     """
     n_sys, n_packs = P.shape[0], P.shape[1]
     for b in prange(n_sys):
-        limits = np.empty((n_packs, N_L))
         scratch = np.empty((n_packs, N_C))
         lim_dir = np.empty(n_packs)
         weight = np.empty(n_packs)
         alloc = np.empty(n_packs)
-        e_min = np.empty(n_packs)
-        e_max = np.empty(n_packs)
+        e_edge = np.empty((n_packs, 2))  # energy per Ah at the SoC window edges (min, max)
+        e_now = np.empty(n_packs)
+        decay = np.empty((n_packs, 2))  # thermal decay per step, cooling off / on
         for q in range(n_packs):
             kset = int(P[b, q, P_SET])
-            e_min[q] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MIN])
-            e_max[q] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MAX])
+            e_edge[q, 0] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MIN])
+            e_edge[q, 1] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MAX])
+            e_now[q] = energy_per_ah(soc_tab, kset, S[b, q, S_SOC])
+            decay[q, 0] = _thermal_decay(P[b, q], dt_s, False)
+            decay[q, 1] = _thermal_decay(P[b, q], dt_s, True)
         for k in range(n_steps):
             req = request_w[request_row[b], k] * request_scale[b]
             discharge = req >= 0.0
             for q in range(n_packs):
-                prepare_pack(
-                    P[b, q], S[b, q], elec, soc_tab, temp_tab, dt_s, e_min[q], e_max[q],
-                    scratch[q], limits[q],
-                )
-                if discharge:
-                    lim_dir[q] = limits[q, L_BUS_DIS_W]
-                    weight[q] = limits[q, L_E_DIS_WH]
-                else:
-                    lim_dir[q] = limits[q, L_BUS_CH_W]
-                    weight[q] = limits[q, L_E_CH_WH]
-            allocate_by_weight(req, lim_dir, weight, alloc)
+                kset = int(P[b, q, P_SET])
+                _lookup_pack(P[b, q], S[b, q], elec, soc_tab, kset, e_now[q], scratch[q])
+                # only the requested direction's limit is needed (none when nothing is asked)
+                edge = e_edge[q, 0] if discharge else e_edge[q, 1]
+                weight[q] = _usable_energy_wh(P[b, q], S[b, q], e_now[q], edge, discharge)
+                lim_dir[q] = 0.0
+                if req != 0.0 and P[b, q, P_JOINED] >= 0.5:
+                    f = _derating(soc_tab, temp_tab, kset, scratch[q], discharge)
+                    lim_dir[q] = _bus_limit_w(
+                        P[b, q], S[b, q], scratch[q], weight[q], f, dt_s, discharge
+                    )
+            if req != 0.0:
+                allocate_by_weight(req, lim_dir, weight, alloc)
+            else:
+                alloc[:] = 0.0
+            # solve the packs' currents pass by pass (independent chains overlap in the CPU)
+            for q in range(n_packs):
+                _start_step(P[b, q], S[b, q], scratch[q], dt_s, alloc[q])
+            for _ in range(2):
+                for q in range(n_packs):
+                    _refine_current(P[b, q], S[b, q], scratch[q], soc_tab, dt_s)
             total = 0.0
             for q in range(n_packs):
                 total += _advance_pack(
-                    P[b, q], S[b, q], A[b, q], scratch[q], soc_tab, sd_per_s, alloc[q],
-                    ambient_c[k], dt_s, trace_acc[b, q],
+                    P[b, q], S[b, q], A[b, q], scratch[q], soc_tab, sd_per_s, ambient_c[k], dt_s,
+                    trace_acc[b, q], decay[q, 0], decay[q, 1],
                 )
+                e_now[q] = scratch[q, C_E_END]
             delivered_w[b, k] = total
             h = dt_s / 3600.0
             if req >= 0.0:
@@ -438,7 +578,8 @@ def stored_energy_wh(P: FloatArray, S: FloatArray, soc_tab: FloatArray) -> Float
     for b in range(n_sys):
         for q in range(n_packs):
             k = int(P[b, q, P_SET])
-            out[b, q] = P[b, q, P_SERIES] * S[b, q, S_CAP_AH] * energy_per_ah(soc_tab, k, S[b, q, S_SOC])
+            e_per_ah = energy_per_ah(soc_tab, k, S[b, q, S_SOC])
+            out[b, q] = P[b, q, P_SERIES] * S[b, q, S_CAP_AH] * e_per_ah
     return out
 
 

@@ -104,8 +104,12 @@ def build_tables(parameter_sets: list[ParameterSet]) -> ChemistryTables:
         der = ps.derating
         soc_tab[k, S_DER_DIS] = np.interp(SOC_GRID, der.soc, der.discharge_fraction_vs_soc)
         soc_tab[k, S_DER_CH] = np.interp(SOC_GRID, der.soc, der.charge_fraction_vs_soc)
-        temp_tab[k, D_DIS] = np.interp(TEMP_GRID, der.temperature_c, der.discharge_fraction_vs_temperature)
-        temp_tab[k, D_CH] = np.interp(TEMP_GRID, der.temperature_c, der.charge_fraction_vs_temperature)
+        temp_tab[k, D_DIS] = np.interp(
+            TEMP_GRID, der.temperature_c, der.discharge_fraction_vs_temperature
+        )
+        temp_tab[k, D_CH] = np.interp(
+            TEMP_GRID, der.temperature_c, der.charge_fraction_vs_temperature
+        )
         ageing_rows.append(ageing_parameter_vector(get_ageing_model(ps.ageing_model).parameters))
         sd[k] = ps.self_discharge_per_month / (30.4375 * 86400.0)
     return ChemistryTables(
@@ -118,7 +122,9 @@ def build_tables(parameter_sets: list[ParameterSet]) -> ChemistryTables:
     )
 
 
-def _ocv_at_reference(t_axis: list[float], s_axis: list[float], table: list[list[float]]) -> FloatArray:
+def _ocv_at_reference(
+    t_axis: list[float], s_axis: list[float], table: list[list[float]]
+) -> FloatArray:
     """OCV at 25 °C on SOC_GRID (clamped to the table's temperature range)."""
     full = _resample(t_axis, s_axis, table)
     j = int(round((REFERENCE_TEMPERATURE_C - TEMP_0) / TEMP_STEP))
@@ -126,7 +132,7 @@ def _ocv_at_reference(t_axis: list[float], s_axis: list[float], table: list[list
 
 
 def _cumulative_energy(ocv_on_grid: FloatArray) -> FloatArray:
-    """∫₀^soc OCV ds at the SOC_GRID points [Wh per Ah of capacity] (exact for piecewise-linear OCV).
+    """∫₀^soc OCV ds at the SOC_GRID points [Wh per Ah] (exact for a piecewise-linear OCV).
 
     Between grid points the engine adds the exact quadratic term (:func:`energy_per_ah`), so the
     stored energy is the exact integral of the piecewise-linear OCV everywhere.

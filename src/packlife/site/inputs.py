@@ -59,7 +59,7 @@ def pv_series_w(scenario: Scenario, src: SourceSettings, n: int, step_s: float) 
     values = series.to_numpy()
     per_day = int(round(86400.0 / step_s))
     start = pd.Timestamp(scenario.simulation.start)
-    offset = ((start.dayofyear - 1) * per_day + int(start.hour * 3600 / step_s)) % values.size
+    offset = ((start.day_of_year - 1) * per_day + int(start.hour * 3600 / step_s)) % values.size
     idx = (offset + np.arange(n)) % values.size
     return np.asarray(values[idx], dtype=float)
 

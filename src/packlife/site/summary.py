@@ -111,6 +111,7 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "scenario": sc.name,
         "days": sc.simulation.days,
         "step_s": sc.simulation.step_s,
+        "output_interval_s": sc.simulation.output_interval_s,
         "energy_from_sources_kwh": sources_kwh,
         "energy_to_vehicles_kwh": vehicles_kwh,
         "energy_to_loads_kwh": loads_kwh,
@@ -147,6 +148,8 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "pack_max_temperature_c": [float(x) for x in eng.max_temperature_c[0]],
         "pack_overtemperature_s": [float(x) for x in eng.overtemperature_s[0]],
         "pack_energy_discharged_kwh": [float(x) / KWH for x in eng.pack_discharged_wh[0]],
+        "pack_energy_charged_kwh": [float(x) / KWH for x in eng.pack_charged_wh[0]],
+        "pack_deep_discharge_s": [float(x) for x in eng.deep_discharge_s[0]],
         "limits_binding_intervals": dict(
             sorted(result.limit_counts.items(), key=lambda kv: -kv[1])[:10]
         ),
