@@ -19,6 +19,9 @@ Pairs compared (capacity fade in % of NEW capacity at years 1/2/5/10):
 
 * ``nmc_lgmj1`` vs BLAST ``Nmc811_GrSi_LGMJ1_4Ah_Battery`` (same cell, other data set) and
   ``NMC_Gr_75Ah_A`` (BLAST's reference NMC);
+* ``nmc_gr_75ah_a`` (fit of ``NMC_Gr_75Ah_A``) vs that law, and ``nmc_gr_ev`` (the fit aged
+  ``s`` times faster, the ``nmc_generic`` default) vs ``NMC_Gr_75Ah_A`` with
+  ``degradation_scalar = s``;
 * ``nca_generic`` vs ``Nca_Gr_Panasonic3Ah_Battery`` (transcription of that law);
 * ``lfp_generic`` vs ``Lfp_Gr_SonyMurata3Ah_Battery`` (both from Naumann's Sony LFP data);
 * ``lmo_nca_leaf`` entering at SoH 0.70 vs ``Lmo_Gr_NissanLeaf66Ah_2ndLife_Battery`` (``qNew``),
@@ -52,7 +55,8 @@ d = np.load(sys.argv[1])
 inp = {"Time_s": d["time_s"], "SOC": d["soc"], "Temperature_C": d["temperature_c"]}
 out = {}
 for name in sys.argv[2:]:
-    cell = getattr(models, name)()
+    model, _, scalar = name.partition("*")  # "Model*2.5": degradation_scalar 2.5
+    cell = getattr(models, model)(degradation_scalar=float(scalar or 1.0))
     t0 = time.perf_counter()
     cell.simulate_battery_life(inp, threshold_time=10, is_conserve_energy_throughput=False)
     wall = time.perf_counter() - t0
@@ -66,9 +70,19 @@ for name in sys.argv[2:]:
 print(json.dumps(out))
 """
 
+
+def nmc_gr_ev_scalar() -> float:
+    """Time acceleration of ``nmc_gr_ev`` over ``nmc_gr_75ah_a`` (k_cal ratio = s^z_cal)."""
+    fit = get_ageing_model("nmc_gr_75ah_a").parameters
+    ev = get_ageing_model("nmc_gr_ev").parameters
+    return float((ev.k_cal_per_day_z / fit.k_cal_per_day_z) ** (1.0 / fit.z_cal))
+
+
 PAIRS = [
     ("nmc_lgmj1", 1.0, "Nmc811_GrSi_LGMJ1_4Ah_Battery"),
     ("nmc_lgmj1", 1.0, "NMC_Gr_75Ah_A"),
+    ("nmc_gr_75ah_a", 1.0, "NMC_Gr_75Ah_A"),
+    ("nmc_gr_ev", 1.0, f"NMC_Gr_75Ah_A*{nmc_gr_ev_scalar():.4f}"),
     ("nca_generic", 1.0, "Nca_Gr_Panasonic3Ah_Battery"),
     ("lfp_generic", 1.0, "Lfp_Gr_SonyMurata3Ah_Battery"),
     ("lmo_nca_leaf", 0.70, "Lmo_Gr_NissanLeaf66Ah_2ndLife_Battery"),
@@ -170,7 +184,14 @@ def second_life_table(time_s: np.ndarray, soc: np.ndarray, temp: np.ndarray) -> 
     t, s, tc = time_s[:n], soc[:n], temp[:n]
     print("\nSecond-life start at SoH 0.78: SoH loss [pp] after 7 / 30 / 365 days of the duty")
     print(f"  {'model':<14s} {'how':<24s} {'7 d':>6s} {'30 d':>6s} {'365 d':>6s}")
-    for model_id in ("nmc_lgmj1", "nca_generic", "lfp_generic", "lmo_nca_leaf"):
+    for model_id in (
+        "nmc_lgmj1",
+        "nmc_gr_75ah_a",
+        "nmc_gr_ev",
+        "nca_generic",
+        "lfp_generic",
+        "lmo_nca_leaf",
+    ):
         p = ageing_parameter_vector(get_ageing_model(model_id).parameters)
         q_cal, q_cyc, r = second_life_state(0.78, 1.3, p)
         cont = project_ageing(t, s, tc, p, q_cal=q_cal, q_cyc=q_cyc, r_growth=r)

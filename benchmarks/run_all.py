@@ -23,7 +23,8 @@ def main() -> int:
         print(f"\n=== {script.name} ===", flush=True)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, str(script)], check=False)
-        print(f"--- {script.name}: exit {proc.returncode}, {time.perf_counter() - t0:.1f} s", flush=True)
+        took = time.perf_counter() - t0
+        print(f"--- {script.name}: exit {proc.returncode}, {took:.1f} s", flush=True)
         failures += proc.returncode != 0
     return failures
 

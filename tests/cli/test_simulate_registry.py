@@ -1,4 +1,4 @@
-"""``packlife simulate --unit … --db … --record``: packs from the registry, summaries written back."""
+"""``packlife simulate --unit … --db … --record``: registry packs in, summaries written back."""
 
 from __future__ import annotations
 

@@ -43,11 +43,15 @@ def lfp_pack_id() -> Iterator[str]:
     packs.pop(LFP_TEST_PACK, None)
 
 
-def make_system(
-    specs: list[list[dict[str, object]]], ambient_c: float = 25.0
-) -> PackSystem:
+def pack(catalog_id: str, **kw: object) -> dict[str, object]:
+    """Keyword arguments of one :class:`PackSpec`."""
+    return {"catalog_id": catalog_id, **kw}
+
+
+def make_system(specs: list[list[dict[str, object]]], ambient_c: float = 25.0) -> PackSystem:
     """Build systems from lists of PackSpec keyword dicts."""
-    return build_systems([[PackSpec(**kw) for kw in sys] for sys in specs], ambient_c=ambient_c)  # type: ignore[arg-type]
+    built = [[PackSpec.model_validate(kw) for kw in sys] for sys in specs]
+    return build_systems(built, ambient_c=ambient_c)
 
 
 @pytest.fixture

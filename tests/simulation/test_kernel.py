@@ -16,7 +16,7 @@ from packlife.simulation.system import (
     PACK_SPECIFIC_HEAT_J_PER_KG_K,
 )
 
-from .conftest import LMO_PACK, NMC_PACK
+from .conftest import LMO_PACK, NMC_PACK, pack
 
 EngineFactory = Callable[..., Engine]
 
@@ -24,7 +24,7 @@ EngineFactory = Callable[..., Engine]
 def test_coulomb_counting(engine_factory: EngineFactory) -> None:
     """SoC falls by ∫I·dt/3600/capacity plus self-discharge, with I read from the trace."""
     dt = 10.0
-    eng = engine_factory([[dict(catalog_id=NMC_PACK, soh=0.8, soc_initial=0.8)]], dt_s=dt)
+    eng = engine_factory([[pack(NMC_PACK, soh=0.8, soc_initial=0.8)]], dt_s=dt)
     n = 180
     eng.run_profile(np.full(n, 20e3))
     res = eng.result()
@@ -39,11 +39,13 @@ def test_coulomb_counting(engine_factory: EngineFactory) -> None:
     assert current.sum() * dt / 3600.0 == pytest.approx(res.pack_throughput_ah[0, 0], rel=1e-12)
 
 
-def test_relaxation_to_ambient_follows_the_lumped_time_constant(engine_factory: EngineFactory) -> None:
+def test_relaxation_to_ambient_follows_the_lumped_time_constant(
+    engine_factory: EngineFactory,
+) -> None:
     """An idle passive pack at 28 °C in 10 °C air: T = 10 + 18·exp(−t·G/C)."""
     dt = 60.0
     eng = engine_factory(
-        [[dict(catalog_id=LMO_PACK, soc_initial=0.5, temperature_initial_c=28.0)]],
+        [[pack(LMO_PACK, soc_initial=0.5, temperature_initial_c=28.0)]],
         dt_s=dt,
         ambient_c=10.0,
     )
@@ -60,7 +62,7 @@ def test_relaxation_to_ambient_follows_the_lumped_time_constant(engine_factory: 
 
 def test_temperature_rises_under_load(engine_factory: EngineFactory) -> None:
     eng = engine_factory(
-        [[dict(catalog_id=NMC_PACK, soc_initial=0.9, temperature_initial_c=20.0)]], dt_s=10.0, ambient_c=20.0
+        [[pack(NMC_PACK, soc_initial=0.9, temperature_initial_c=20.0)]], dt_s=10.0, ambient_c=20.0
     )
     eng.run_profile(np.full(120, 80e3), ambient_c=20.0)
     temp = eng.result().trace[0, :, 0, K.TR_TEMP]
@@ -69,7 +71,7 @@ def test_temperature_rises_under_load(engine_factory: EngineFactory) -> None:
 
 
 def test_resistance_growth_increases_losses(engine_factory: EngineFactory) -> None:
-    specs = [[dict(catalog_id=NMC_PACK, soh=0.8, resistance_growth=rg, soc_initial=0.7)] for rg in (1.0, 2.0)]
+    specs = [[pack(NMC_PACK, soh=0.8, resistance_growth=rg, soc_initial=0.7)] for rg in (1.0, 2.0)]
     eng = engine_factory(specs, dt_s=10.0)
     eng.advance(np.tile(np.concatenate([np.full(90, 60e3), np.full(90, -30e3)]), (2, 1)))
     b = eng.result().balance
@@ -80,7 +82,11 @@ def test_resistance_growth_increases_losses(engine_factory: EngineFactory) -> No
 
 def test_colder_pack_has_less_power(engine_factory: EngineFactory) -> None:
     temps = [-10.0, 0.0, 10.0, 25.0]
-    specs = [[dict(catalog_id=cid, soc_initial=0.5, temperature_initial_c=t)] for t in temps for cid in (NMC_PACK, LMO_PACK)]
+    specs = [
+        [pack(cid, soc_initial=0.5, temperature_initial_c=t)]
+        for t in temps
+        for cid in (NMC_PACK, LMO_PACK)
+    ]
     snap = engine_factory(specs, dt_s=1.0).snapshot()
     dis = snap.bus_discharge_limit_w[:, 0].reshape(len(temps), 2)
     ch = snap.bus_charge_limit_w[:, 0].reshape(len(temps), 2)
@@ -91,7 +97,12 @@ def test_colder_pack_has_less_power(engine_factory: EngineFactory) -> None:
 
 def test_ageing_is_monotone(engine_factory: EngineFactory) -> None:
     eng = engine_factory(
-        [[dict(catalog_id=NMC_PACK, soh=0.8, resistance_growth=1.2, soc_initial=0.5), dict(catalog_id=LMO_PACK, soh=0.75, soc_initial=0.5)]],
+        [
+            [
+                pack(NMC_PACK, soh=0.8, resistance_growth=1.2, soc_initial=0.5),
+                pack(LMO_PACK, soh=0.75, soc_initial=0.5),
+            ]
+        ],
         dt_s=300.0,
         ageing=True,
         ageing_interval_s=3600.0,
@@ -110,14 +121,20 @@ def test_ageing_is_monotone(engine_factory: EngineFactory) -> None:
 
 
 def test_identical_systems_give_identical_results(engine_factory: EngineFactory) -> None:
-    one = [dict(catalog_id=NMC_PACK, soh=0.8, soc_initial=0.6), dict(catalog_id=LMO_PACK, soh=0.72, soc_initial=0.4)]
+    one = [pack(NMC_PACK, soh=0.8, soc_initial=0.6), pack(LMO_PACK, soh=0.72, soc_initial=0.4)]
     n_sys = 70  # above the engine's threshold for the threaded kernel
     eng = engine_factory([one] * n_sys, dt_s=60.0, ageing=True, output_interval_s=600.0)
     rng = np.random.default_rng(3)
     prof = np.repeat(rng.uniform(-60e3, 90e3, 24), 30)
     eng.run_profile(prof)
     res = eng.result()
-    for arr in (res.trace, res.soh_end, res.soc_end, res.balance.ohmic_loss_wh, res.delivered_discharge_wh):
+    for arr in (
+        res.trace,
+        res.soh_end,
+        res.soc_end,
+        res.balance.ohmic_loss_wh,
+        res.delivered_discharge_wh,
+    ):
         assert np.all(arr == arr[:1])
 
 
@@ -135,7 +152,9 @@ def test_step_size_convergence(engine_factory: EngineFactory) -> None:
     prof_1s = 20e3 * np.sin(2 * np.pi * t / 3600.0) + 3e3
     res = []
     for dt in (1.0, 10.0):
-        eng = engine_factory([[dict(catalog_id=NMC_PACK, soh=0.8, soc_initial=0.6)]], dt_s=dt, output_interval_s=600.0)
+        eng = engine_factory(
+            [[pack(NMC_PACK, soh=0.8, soc_initial=0.6)]], dt_s=dt, output_interval_s=600.0
+        )
         eng.run_profile(prof_1s.reshape(-1, int(dt)).mean(axis=1))
         res.append(eng.result())
     a, b = res

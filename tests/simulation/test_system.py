@@ -15,7 +15,9 @@ from .conftest import LMO_PACK, NMC_PACK, NMC_PACKS
 
 
 def test_pack_parameters_follow_the_catalog() -> None:
-    specs = [PackSpec(catalog_id=i, soh=0.8, resistance_growth=1.3, soc_initial=0.4) for i in NMC_PACKS]
+    specs = [
+        PackSpec(catalog_id=i, soh=0.8, resistance_growth=1.3, soc_initial=0.4) for i in NMC_PACKS
+    ]
     system = build_systems([specs], ambient_c=12.0)
     assert system.P.shape == (1, len(NMC_PACKS), K.N_P)
     for q, pack_id in enumerate(NMC_PACKS):
@@ -48,7 +50,9 @@ def test_mixed_chemistries_get_their_own_tables() -> None:
 
 
 def test_faulted_pack_is_not_joined() -> None:
-    system = build_systems([[PackSpec(catalog_id=NMC_PACK), PackSpec(catalog_id=NMC_PACK, faulted=True)]])
+    system = build_systems(
+        [[PackSpec(catalog_id=NMC_PACK), PackSpec(catalog_id=NMC_PACK, faulted=True)]]
+    )
     np.testing.assert_array_equal(system.P[0, :, K.P_JOINED], [1.0, 0.0])
 
 

@@ -79,7 +79,9 @@ def test_energy_per_ah_extends_linearly_outside_0_1(tables) -> None:  # type: ig
     ocv25 = tables.soc_tables[0, S_OCV25]
     e1 = energy_per_ah(tables.soc_tables, 0, 1.0)
     assert energy_per_ah(tables.soc_tables, 0, -0.01) == pytest.approx(-0.01 * ocv25[0], abs=1e-12)
-    assert energy_per_ah(tables.soc_tables, 0, 1.02) == pytest.approx(e1 + 0.02 * ocv25[-1], abs=1e-12)
+    assert energy_per_ah(tables.soc_tables, 0, 1.02) == pytest.approx(
+        e1 + 0.02 * ocv25[-1], abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("set_index", range(len(SET_IDS)))

@@ -1,1 +1,1 @@
-"""Energy management: pure decision functions shared by the simulator and (later) the live service."""
+"""Energy management: pure decision functions shared by the simulator and the live service."""

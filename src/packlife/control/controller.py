@@ -97,7 +97,7 @@ def _pack_reasons(
             note = packs.limit_notes[i] if packs.limit_notes else "derated limit"
             why = f"pack {i + 1} {note}"
         elif lim >= energy - _TOL_W:
-            why = f"pack {i + 1} energy left (SoC {packs.soc[i]:.2f})"
+            why = f"pack {i + 1} SoC window (energy left)"
         else:
             why = f"pack {i + 1} ramp ({ramp_w_per_s / 1000:.1f} kW/s)"
         out.append(LimitReason("pack power", float(lim), why))
@@ -123,7 +123,7 @@ def _output_reasons(
             if bound == o.connector_max_power_w:
                 why = f"connector {k + 1} ({o.connector_max_power_w / 1000:.0f} kW)"
             elif bound == o.acceptance_max_power_w:
-                why = f"vehicle on output {k + 1} acceptance (SoC {o.vehicle_soc:.2f})"
+                why = f"vehicle on output {k + 1} acceptance curve"
             else:
                 why = f"session on output {k + 1} energy remaining"
             out.append(LimitReason("output power", float(upper_w[k]), why))

@@ -109,7 +109,8 @@ def read_inventory_csv(path: str | Path) -> list[InventoryItem]:
         )
     if frame.empty:
         raise DataFileError(path, ["no data rows"])
-    return items_from_records(frame.to_dict(orient="records"), source=path)
+    records = [{str(k): v for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
+    return items_from_records(records, source=path)
 
 
 def items_from_records(

@@ -491,3 +491,26 @@ def battery_history(db_url: str | None, serial: str) -> list[dict[str, Any]]:
              "event_type": e.event_type, "payload": e.payload}
             for e in session.scalars(select(Event).where(Event.serial == serial).order_by(Event.id))
         ]
+
+
+def inventory(db_url: str | None) -> list[dict[str, Any]]:
+    """Batteries free for design (read-only): not in a unit slot, not waste/recycled, graded.
+
+    A module whose parent pack is also listed is left out (the pack is still whole).
+
+    Returns
+    -------
+    list of dict
+        ``serial``, ``catalog_id``, ``kind``, ``soh`` [-], ``resistance_growth`` [-] (``None``
+        if never measured), ``grade``, ``status``; sorted by serial.
+    """
+    with transaction(db_url) as session:
+        in_slot = select(Assignment.battery_id).where(Assignment.unassigned_on.is_(None))
+        rows = list(session.scalars(
+            select(Battery).where(Battery.status.not_in(("waste", "recycled")),
+                                  Battery.soh.is_not(None), Battery.id.not_in(in_slot))
+            .order_by(Battery.serial)))
+        free_ids = {b.id for b in rows}
+        return [{"serial": b.serial, "catalog_id": b.catalog_id, "kind": b.kind, "soh": b.soh,
+                 "resistance_growth": b.resistance_growth, "grade": b.grade, "status": b.status}
+                for b in rows if b.parent_id is None or b.parent_id not in free_ids]

@@ -68,7 +68,8 @@ def _line_chart(title: str, x_h: FloatArray, series: dict[str, FloatArray], unit
         colour = _COLOURS[k % len(_COLOURS)]
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.3" points="{pts}"/>')
         parts.append(
-            f'<text x="{_PAD + 8 + 130 * k}" y="14" font-size="11" fill="{colour}">'
+            f'<text x="{_PAD + 8 + 110 * (k % 7)}" y="{12 + 12 * (k // 7)}" font-size="10" '
+            f'fill="{colour}">'
             f"{html.escape(name)}</text>"
         )
     parts.append("</svg>")
@@ -121,7 +122,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:,.2f}"
+        return f"{v:.2e}" if v != 0.0 and abs(v) < 0.01 else f"{v:,.2f}"
     if isinstance(v, dict):
         return ", ".join(f"{k}: {_fmt(x)}" for k, x in v.items())
     if isinstance(v, list):

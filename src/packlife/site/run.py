@@ -16,7 +16,7 @@ Site energy balance (kWh, reported and checked)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -259,17 +259,15 @@ def _site_snapshot(
         s = oc.session
         model = VEHICLE_MODELS[s.vehicle_model]
         soc = s.soc_arrival + oc.energy_delivered_wh / (model.usable_energy_kwh * 1000.0)
-        outputs.append(
-            OutputState(
-                connector_max_power_w=conn_w / eta_out,
-                session_id=s.session_id,
-                vehicle_soc=soc,
-                energy_needed_wh=max(s.energy_needed_wh - oc.energy_delivered_wh, 0.0) / eta_out,
-                arrival_s=s.arrival_s,
-                departure_s=s.departure_s,
-                acceptance_max_power_w=model.acceptance_power_w(soc) / eta_out,
-            )
+        vehicle_side = model.output_state(
+            conn_w,
+            s.session_id,
+            soc,
+            max(s.energy_needed_wh - oc.energy_delivered_wh, 0.0),
+            s.arrival_s,
+            s.departure_s,
         )
+        outputs.append(_to_bus_side(vehicle_side, eta_out))
     load_bus = float(inputs.load_w[c]) / scenario.bess.load_inverter_efficiency
     return SiteSnapshot(
         time_s=t,
@@ -279,6 +277,21 @@ def _site_snapshot(
         outputs=tuple(outputs),
         load_power_w=load_bus,
         previous=previous,
+    )
+
+
+def _to_bus_side(state: OutputState, eta_out: float) -> OutputState:
+    """An output seen from the DC bus: powers and energies before the output converter."""
+    curve = state.acceptance_curve
+    if curve is not None:
+        curve = (curve[0], tuple(p / eta_out for p in curve[1]))
+    return replace(
+        state,
+        connector_max_power_w=state.connector_max_power_w / eta_out,
+        energy_needed_wh=state.energy_needed_wh / eta_out,
+        acceptance_max_power_w=state.acceptance_max_power_w / eta_out,
+        vehicle_energy_wh=state.vehicle_energy_wh / eta_out,
+        acceptance_curve=curve,
     )
 
 
