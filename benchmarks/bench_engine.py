@@ -66,8 +66,13 @@ def daily_duty(dt_s: float, seed: int = 7) -> tuple[FloatArray, FloatArray]:
 def seven_pack_specs() -> list[PackSpec]:
     """The 7 Range Rover PHEV packs of the benchmark system."""
     return [
-        PackSpec(catalog_id=PACK_ID, serial=f"RR-{q + 1}", soh=float(s), resistance_growth=float(r),
-                 soc_initial=SOC_INITIAL)
+        PackSpec(
+            catalog_id=PACK_ID,
+            serial=f"RR-{q + 1}",
+            soh=float(s),
+            resistance_growth=float(r),
+            soc_initial=SOC_INITIAL,
+        )
         for q, (s, r) in enumerate(zip(SOH, RESISTANCE_GROWTH, strict=True))
     ]
 
@@ -126,14 +131,16 @@ def case_year(dt_s: float, repeat: int) -> dict[str, object]:
 
 
 def case_batch(n_packs_total: int, repeat: int) -> dict[str, object]:
-    """``n_packs_total`` packs as 7-pack systems, one day at 60 s, per-system request scale 0.8–1.2."""
+    """``n_packs_total`` packs as 7-pack systems, one day at 60 s, request scale 0.8–1.2."""
     dt_s = 60.0
     day, amb = daily_duty(dt_s)
     n_sys = max(1, round(n_packs_total / N_PACKS))
     base = build_systems([seven_pack_specs()], ambient_c=13.0)
     system = _tiled(base, n_sys)
     scale = np.linspace(0.8, 1.2, n_sys)
-    config = EngineConfig(dt_s=dt_s, output_interval_s=3600.0, ageing=True, ageing_interval_s=3600.0)
+    config = EngineConfig(
+        dt_s=dt_s, output_interval_s=3600.0, ageing=True, ageing_interval_s=3600.0
+    )
     Engine(_tiled(base, 64), config).run_profile(day[:60], amb[:60], request_scale=np.ones(64))
     best: tuple[float, float] | None = None
     for _ in range(repeat):
@@ -182,25 +189,36 @@ def _print_tables(results: list[dict[str, object]]) -> None:
     years = [r for r in results if str(r["case"]).startswith("year")]
     if years:
         print("\n7 Range Rover PHEV packs, thermal + hourly ageing, 365 days")
-        print(f"{'dt [s]':>7} {'pack-steps':>12} {'CPU [s]':>8} {'wall [s]':>8} {'Mpack-steps/s':>14} "
-              f"{'ns/pack-step':>13} {'peak RSS [MB]':>14} {'balance rel err':>16}")
+        print(
+            f"{'dt [s]':>7} {'pack-steps':>12} {'CPU [s]':>8} {'wall [s]':>8} "
+            f"{'Mpack-steps/s':>14} {'ns/pack-step':>13} {'peak RSS [MB]':>14} "
+            f"{'balance rel err':>16}"
+        )
         for r in years:
-            print(f"{r['dt_s']:>7.0f} {r['pack_steps']:>12,} {r['cpu_s']:>8.2f} {r['wall_s']:>8.2f} "
-                  f"{float(r['pack_steps_per_s']) / 1e6:>14.2f} {r['ns_per_pack_step']:>13.1f} "
-                  f"{r['peak_rss_mb']:>14.0f} {r['balance_rel_error']:>16.1e}")
+            print(
+                f"{r['dt_s']:>7.0f} {r['pack_steps']:>12,} {r['cpu_s']:>8.2f} {r['wall_s']:>8.2f} "
+                f"{float(r['pack_steps_per_s']) / 1e6:>14.2f} {r['ns_per_pack_step']:>13.1f} "
+                f"{r['peak_rss_mb']:>14.0f} {r['balance_rel_error']:>16.1e}"
+            )
         for r in years:
-            print(f"  dt {r['dt_s']:.0f} s: delivered {r['delivered_discharge_mwh']:.2f} MWh, unmet "
-                  f"{r['unmet_discharge_kwh']:.1f} kWh, SoH {r['soh_start']} -> {r['soh_end']}, "
-                  f"EFC {r['efc']}, max T {r['max_temperature_c']} °C")
+            print(
+                f"  dt {r['dt_s']:.0f} s: delivered {r['delivered_discharge_mwh']:.2f} MWh, unmet "
+                f"{r['unmet_discharge_kwh']:.1f} kWh, SoH {r['soh_start']} -> {r['soh_end']}, "
+                f"EFC {r['efc']}, max T {r['max_temperature_c']} °C"
+            )
     batches = [r for r in results if str(r["case"]).startswith("batch")]
     if batches:
         print("\nBatch of 7-pack systems, one day at 60 s, thermal + ageing")
-        print(f"{'packs':>8} {'systems':>8} {'pack-steps':>12} {'wall [s]':>9} {'CPU [s]':>8} "
-              f"{'Mpack-steps/s':>14} {'threads':>8} {'peak RSS [MB]':>14}")
+        print(
+            f"{'packs':>8} {'systems':>8} {'pack-steps':>12} {'wall [s]':>9} {'CPU [s]':>8} "
+            f"{'Mpack-steps/s':>14} {'threads':>8} {'peak RSS [MB]':>14}"
+        )
         for r in batches:
-            print(f"{r['packs']:>8,} {r['systems']:>8,} {r['pack_steps']:>12,} {r['wall_s']:>9.2f} "
-                  f"{r['cpu_s']:>8.2f} {float(r['pack_steps_per_s_wall']) / 1e6:>14.2f} "
-                  f"{r['threads']:>8} {r['peak_rss_mb']:>14.0f}")
+            print(
+                f"{r['packs']:>8,} {r['systems']:>8,} {r['pack_steps']:>12,} {r['wall_s']:>9.2f} "
+                f"{r['cpu_s']:>8.2f} {float(r['pack_steps_per_s_wall']) / 1e6:>14.2f} "
+                f"{r['threads']:>8} {r['peak_rss_mb']:>14.0f}"
+            )
 
 
 def main() -> int:

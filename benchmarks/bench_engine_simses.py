@@ -17,7 +17,6 @@ takes tens of seconds).
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import shutil
@@ -33,7 +32,7 @@ from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import build_systems, soc_window
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_engine import DAYS, PACK_ID, daily_duty, seven_pack_specs  # noqa: E402
+from bench_engine import DAYS, PACK_ID, daily_duty, seven_pack_specs
 
 HERE = Path(__file__).parent
 WORK = HERE / "_work"
@@ -44,12 +43,15 @@ DT_S = 60.0
 
 def _python312() -> str:
     candidates = [shutil.which("python3.12") or ""]
-    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12.*/bin/python3.12")))
+    pyenv = Path.home() / ".pyenv" / "versions"
+    candidates += [str(p) for p in sorted(pyenv.glob("3.12.*/bin/python3.12"))]
     for exe in candidates:
         if not exe:
             continue
         env = dict(os.environ, PYENV_VERSION=Path(exe).parent.parent.name)
-        ok = subprocess.run([exe, "--version"], capture_output=True, text=True, env=env, check=False)
+        ok = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, env=env, check=False
+        )
         if ok.returncode == 0 and ok.stdout.startswith("Python 3.12"):
             return exe
     raise SystemExit("SimSES 2.x needs Python 3.12: no python3.12 found (PATH or ~/.pyenv)")
@@ -61,7 +63,9 @@ def ensure_simses_venv() -> Path:
     if py.exists():
         check = subprocess.run(
             [str(py), "-c", "import importlib.metadata as m; print(m.version('simses'))"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if check.stdout.strip() == SIMSES_VERSION:
             return py
@@ -77,7 +81,9 @@ def run_packlife(ageing: bool, repeat: int) -> dict[str, object]:
     """The packlife year; best CPU time of ``repeat`` runs after a warm-up."""
     day, amb = daily_duty(DT_S)
     system = build_systems([seven_pack_specs()], ambient_c=float(amb[0]))
-    config = EngineConfig(dt_s=DT_S, output_interval_s=900.0, ageing=ageing, ageing_interval_s=3600.0)
+    config = EngineConfig(
+        dt_s=DT_S, output_interval_s=900.0, ageing=ageing, ageing_interval_s=3600.0
+    )
     Engine(system, config).run_repeated(day, 1, amb)
     best = None
     res = None
@@ -134,7 +140,10 @@ def run_simses(ageing: bool) -> dict[str, object]:
     spec_path = WORK / "simses_spec.json"
     spec_path.write_text(json.dumps(spec))
     out = subprocess.run(
-        [str(py), str(HERE / "simses_7pack.py"), str(spec_path)], check=True, capture_output=True, text=True
+        [str(py), str(HERE / "simses_7pack.py"), str(spec_path)],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -149,15 +158,21 @@ def main() -> int:
     ageing = not args.no_ageing
     pl = run_packlife(ageing, args.repeat)
     ss = run_simses(ageing)
-    print(f"\n7 x {PACK_ID} (SoH 0.70–0.85), 365 days at {DT_S:.0f} s, thermal on, ageing "
-          f"{'on' if ageing else 'off'}")
-    print(f"{'tool':<16} {'loop CPU [s]':>12} {'loop wall [s]':>13} {'pack-steps/s':>13} "
-          f"{'delivered [MWh]':>15} {'unmet [kWh]':>11} {'max T [°C]':>10}")
+    print(
+        f"\n7 x {PACK_ID} (SoH 0.70–0.85), 365 days at {DT_S:.0f} s, thermal on, ageing "
+        f"{'on' if ageing else 'off'}"
+    )
+    print(
+        f"{'tool':<16} {'loop CPU [s]':>12} {'loop wall [s]':>13} {'pack-steps/s':>13} "
+        f"{'delivered [MWh]':>15} {'unmet [kWh]':>11} {'max T [°C]':>10}"
+    )
     for name, r in (("packlife", pl), ("SimSES 2.1.1", ss)):
-        print(f"{name:<16} {r['loop_cpu_s']:>12.3f} {r['loop_wall_s']:>13.3f} "
-              f"{float(r['pack_steps']) / float(r['loop_cpu_s']):>13,.0f} "  # type: ignore[arg-type]
-              f"{r['delivered_discharge_mwh']:>15.2f} {r['unmet_discharge_kwh']:>11.1f} "
-              f"{r['max_temperature_c']:>10}")
+        print(
+            f"{name:<16} {r['loop_cpu_s']:>12.3f} {r['loop_wall_s']:>13.3f} "
+            f"{float(r['pack_steps']) / float(r['loop_cpu_s']):>13,.0f} "  # type: ignore[arg-type]
+            f"{r['delivered_discharge_mwh']:>15.2f} {r['unmet_discharge_kwh']:>11.1f} "
+            f"{r['max_temperature_c']:>10}"
+        )
     ratio_cpu = float(ss["loop_cpu_s"]) / float(pl["loop_cpu_s"])  # type: ignore[arg-type]
     ratio_wall = float(ss["loop_wall_s"]) / float(pl["loop_wall_s"])  # type: ignore[arg-type]
     print(f"speed ratio SimSES/packlife: {ratio_cpu:.0f}x (CPU), {ratio_wall:.0f}x (wall)")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from simses.battery import Battery
@@ -127,6 +128,5 @@ def run(spec: dict) -> dict:
 
 
 if __name__ == "__main__":
-    with open(sys.argv[1]) as fh:
-        spec_in = json.load(fh)
+    spec_in = json.loads(Path(sys.argv[1]).read_text())
     print(json.dumps(run(spec_in)))

@@ -272,7 +272,7 @@ def test_broken_parameter_set_names_file_and_field(tmp_path: Path) -> None:
             "specific_heat_j_per_kg_k = 5000.0",
             "thermal.specific_heat_j_per_kg_k",
         ),
-        ('ageing_model = "nmc_lgmj1"', "ageing_model = 3", "ageing_model"),
+        ('ageing_model = "nmc_gr_ev"', "ageing_model = 3", "ageing_model"),
         ("min_cell_voltage_v = 2.7\n", "", "min_cell_voltage_v"),
         ("temperature_c = [25.0]", "temperature_c = [25.0, 40.0]", "ocv"),
     ]

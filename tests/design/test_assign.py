@@ -59,11 +59,19 @@ def _cands(energy: list[float], mass: list[float], power: list[float],
 def _brute_force(c: Candidates, r: UnitRules) -> float:
     """Best objective over every assignment of packs to (unordered) units."""
     best = -np.inf
-    for chosen in itertools.permutations(range(c.n), r.units * r.slots):
-        units = [sorted(chosen[k * r.slots:(k + 1) * r.slots]) for k in range(r.units)]
-        if _independent_problems(units, c, r):
-            continue
-        best = max(best, objective_value(units, c, r.objective))
+
+    def rec(units: list[list[int]], left: list[int]) -> None:
+        nonlocal best
+        if len(units) == r.units:
+            if not _independent_problems(units, c, r):
+                best = max(best, objective_value(units, c, r.objective))
+            return
+        for group in itertools.combinations(left, r.slots):
+            if units and list(group) < units[-1]:
+                continue  # units are unordered: enumerate them in increasing order
+            rec([*units, list(group)], [p for p in left if p not in group])
+
+    rec([], list(range(c.n)))
     return float(best)
 
 
@@ -185,3 +193,19 @@ def test_life_objective_uses_the_longest_lived_packs() -> None:
     a = solve_milp(c, r, greedy(c, r))
     assert sorted(a.units[0]) == [2, 3]
     assert a.objective_value == pytest.approx(8.0)
+
+
+def test_aggregated_energy_model_equals_the_full_model() -> None:
+    # target_energy_kwh=0 forces the per-pack model; both must reach the same optimum
+    rng = np.random.default_rng(11)
+    n = 14
+    c = _cands(energy=list(rng.uniform(10, 60, n)),
+               mass=list(rng.choice([230.0, 280.0, 320.0, 410.0], n)),
+               power=list(rng.choice([44.0, 105.0], n)), chem=list(rng.choice(["nmc", "lfp"], n)))
+    kw = {"units": 2, "slots": 3, "max_mass_kg": 1000 + 3 * 100 + 850,
+          "enclosure_mass_kg": 1000, "slot_mass_kg": 100, "min_power_kw": 150}
+    agg = solve_milp(c, UnitRules(**kw))  # type: ignore[arg-type]
+    full = solve_milp(c, UnitRules(target_energy_kwh=0.0, **kw))  # type: ignore[arg-type]
+    assert not _independent_problems(agg.units, c, UnitRules(**kw))  # type: ignore[arg-type]
+    assert agg.objective_value == pytest.approx(full.objective_value, rel=1e-6)
+    assert agg.objective_value == pytest.approx(_brute_force(c, UnitRules(**kw)), rel=1e-6)  # type: ignore[arg-type]

@@ -163,3 +163,26 @@ def test_step_size_convergence(engine_factory: EngineFactory) -> None:
     assert a.soc_end[0, 0] == pytest.approx(b.soc_end[0, 0], abs=1e-5)
     assert a.balance.losses_wh[0] == pytest.approx(b.balance.losses_wh[0], rel=1e-3)
     np.testing.assert_allclose(a.trace[0, :, 0, K.TR_TEMP], b.trace[0, :, 0, K.TR_TEMP], atol=0.01)
+
+
+def test_serial_and_threaded_kernels_agree(engine_factory: EngineFactory) -> None:
+    """A system alone (one-thread path) and inside a 70-system batch (threaded path) agree."""
+    import numba
+
+    one = [
+        pack(NMC_PACK, soh=0.78, resistance_growth=1.3, soc_initial=0.55),
+        pack(LMO_PACK, soc_initial=0.4),
+    ]
+    rng = np.random.default_rng(11)
+    prof = np.repeat(rng.uniform(-70e3, 100e3, 48), 30)
+    results = []
+    threads_before = numba.get_num_threads()
+    for n_sys in (1, 70):
+        eng = engine_factory([one] * n_sys, dt_s=60.0, ageing=True, output_interval_s=900.0)
+        eng.run_profile(prof)
+        results.append(eng.result())
+    assert numba.get_num_threads() == threads_before  # the one-thread path restores it
+    alone, batch = results
+    np.testing.assert_allclose(alone.trace[0], batch.trace[0], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(alone.soh_end[0], batch.soh_end[0], rtol=1e-13)
+    np.testing.assert_allclose(alone.balance.losses_wh[0], batch.balance.losses_wh[0], rtol=1e-12)

@@ -33,7 +33,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -53,8 +53,12 @@ ENCLOSURE_MASS_KG = 750.0
 SLOT_MASS_KG = 110.0
 #: Relative tolerance when comparing objective values.
 TOLERANCE = 1e-6
+#: Relative slack when checking a solution against the rules (rounding of sums only).
+FEASIBILITY_TOLERANCE = 1e-9
 #: HiGHS primal heuristic effort (default 0.05): more finds better incumbents on big inventories.
 MIP_HEURISTIC_EFFORT = 0.3
+#: Share of the time limit spent on the total-energy seed of the ``equal`` objective.
+SEED_TIME_FRACTION = 0.25
 
 
 @dataclass(frozen=True)
@@ -169,12 +173,12 @@ def violations(units: Sequence[Sequence[int]], c: Candidates, rules: UnitRules) 
     for k, u in enumerate(units):
         if len(u) != rules.slots:
             out.append(f"unit {k + 1}: {len(u)} packs in {rules.slots} slots")
-        if mass[k] > rules.pack_mass_budget_kg * (1 + TOLERANCE):
+        if mass[k] > rules.pack_mass_budget_kg * (1 + FEASIBILITY_TOLERANCE):
             out.append(f"unit {k + 1}: mass {mass[k] + rules.overhead_kg:.0f} kg")
-        if power[k] < rules.min_power_kw * (1 - TOLERANCE):
+        if power[k] < rules.min_power_kw * (1 - FEASIBILITY_TOLERANCE):
             out.append(f"unit {k + 1}: power {power[k]:.0f} kW")
         if rules.target_energy_kwh is not None and energy[k] < rules.target_energy_kwh * (
-                1 - TOLERANCE):
+                1 - FEASIBILITY_TOLERANCE):
             out.append(f"unit {k + 1}: energy {energy[k]:.1f} kWh")
         if rules.one_chemistry_per_unit and len({c.chemistry[p] for p in u}) > 1:
             out.append(f"unit {k + 1}: mixed chemistries")
@@ -294,7 +298,7 @@ def greedy(c: Candidates, rules: UnitRules) -> Assignment | None:
 
 def _greedy_pass(c: Candidates, rules: UnitRules, order: NDArray[Any], fair: bool
                  ) -> Assignment | None:
-    budget = rules.pack_mass_budget_kg * (1 + TOLERANCE)
+    budget = rules.pack_mass_budget_kg  # exact: HiGHS rejects starts beyond its 1e-7 tolerance
     members: list[list[int]] = [[] for _ in range(rules.units)]
     mass = np.zeros(rules.units)
     power = np.zeros(rules.units)
@@ -318,7 +322,7 @@ def _greedy_pass(c: Candidates, rules: UnitRules, order: NDArray[Any], fair: boo
             reserve = (left - 1) * mean_light if fair else light[left - 1]
             if mass[u] + c.mass_kg[p] + reserve > budget:
                 continue
-            if power[u] + c.power_kw[p] + strong[left - 1] < rules.min_power_kw * (1 - TOLERANCE):
+            if power[u] + c.power_kw[p] + strong[left - 1] < rules.min_power_kw:
                 continue
             if best < 0 or energy[u] < energy[best]:
                 best = u
@@ -520,25 +524,49 @@ def _start_aggregated(a: Assignment, c: Candidates, rules: UnitRules, m: _Model)
 
 def _units_from_counts(x: FloatArray, c: Candidates, rules: UnitRules, m: _Model
                        ) -> list[list[int]]:
-    """Deal the chosen packs by the type counts, best pack to the unit with least energy."""
+    """Deal the chosen packs by the type counts: best pack first, to the open unit (one still
+    needing its type) with the least energy so far (longest-processing-time rule)."""
     assert m.types is not None
     nu = rules.units
-    counts = np.rint(x[: m.n_types * nu]).astype(int).reshape(m.n_types, nu)
+    need = np.rint(x[: m.n_types * nu]).astype(int).reshape(m.n_types, nu)
     chosen = np.flatnonzero(x[m.n_types * nu: m.n_types * nu + c.n] > 0.5)
     units: list[list[int]] = [[] for _ in range(nu)]
     energy = np.zeros(nu)
-    for t in range(m.n_types):
-        packs = sorted((p for p in chosen if m.types[p] == t), key=lambda p: -c.energy_kwh[p])
-        need = counts[t].copy()
-        for p in packs:
-            open_units = np.flatnonzero(need > 0)
-            if open_units.size == 0:
-                break
-            u = int(open_units[np.argmin(energy[open_units])])
-            units[u].append(int(p))
-            energy[u] += c.energy_kwh[p]
-            need[u] -= 1
+    for p in chosen[np.argsort(-c.energy_kwh[chosen], kind="stable")]:
+        t = int(m.types[p])
+        open_units = np.flatnonzero(need[t] > 0)
+        if open_units.size == 0:
+            continue
+        u = int(open_units[np.argmin(energy[open_units])])
+        units[u].append(int(p))
+        energy[u] += c.energy_kwh[p]
+        need[t, u] -= 1
     return units
+
+
+def _energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None
+                 ) -> Assignment | None:
+    """For ``equal``: the packs of the total-energy optimum, dealt evenly, as a second start.
+
+    Solved with :data:`SEED_TIME_FRACTION` of the time limit; returns it (valued under the
+    ``equal`` objective) if it beats ``start``.
+    """
+    seed_rules = replace(rules, objective="energy",
+                         time_limit_s=SEED_TIME_FRACTION * rules.time_limit_s)
+    seed_start = None if start is None else _make(start.units, c, seed_rules, start.method)
+    try:
+        seed = solve_milp(c, seed_rules, seed_start)
+    except InfeasibleError:
+        return None
+    best = _make(seed.units, c, rules, "milp")
+    chosen = np.array(sorted((p for u in seed.units for p in u), key=lambda p: -c.energy_kwh[p]))
+    for fair in (False, True):  # re-deal the same packs for balance
+        dealt = _greedy_pass(c, rules, chosen, fair)
+        if dealt is not None and better(dealt, best):
+            best = dealt
+    valued = Assignment(best.units, "milp", best.objective_value, best.total_energy_kwh,
+                        notes=["warm start: total-energy MILP packs, dealt evenly"])
+    return valued if better(valued, start) else None
 
 
 def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None) -> Assignment:
@@ -552,6 +580,12 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None)
     import highspy
 
     t0 = time.perf_counter()
+    if rules.objective == "equal" and rules.target_energy_kwh is None:
+        seed = _energy_seed(c, rules, start)
+        if seed is not None:
+            start = seed
+        rules = replace(rules, time_limit_s=max(
+            rules.time_limit_s - (time.perf_counter() - t0), 0.1))
     aggregated = rules.objective == "energy" and rules.target_energy_kwh is None
     m = _build_aggregated(c, rules) if aggregated else _build(c, rules)
     h = _load(highspy, m, rules)
@@ -563,7 +597,8 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None)
         sol.col_value = vec.tolist()
         h.setSolution(sol)
     h.run()
-    status, gap, x = _read(h)
+    status, _, x = _read(h)
+    bound = float(h.getInfo().mip_dual_bound)
     if x is None:
         if status == "Infeasible":
             raise InfeasibleError(
@@ -573,7 +608,7 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None)
             raise InfeasibleError(
                 f"HiGHS found no feasible assignment within {rules.time_limit_s:g} s "
                 f"({status}); raise the time limit or relax the rules")
-        return _keep(start, status, gap, t0, "MILP found no solution in time; greedy kept")
+        return _keep(start, status, bound, t0, "MILP found no solution in time; start kept")
     units = _units_from_counts(x, c, rules, m) if aggregated else _units_from(x, c, rules)
     primary = _make(units, c, rules, "milp")
     if two_stage and m.z_col is not None:
@@ -582,12 +617,19 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None)
             second = _make(_units_from(x2[0], c, rules), c, rules, "milp")
             if not better(primary, second) and not violations(second.units, c, rules):
                 primary = second
-                status, gap = x2[1], x2[2]
-    primary.status, primary.mip_gap = status, gap
+                primary.notes.append(f"second stage (total energy): {x2[1]}, MIP gap {x2[2]}")
+    primary.status, primary.mip_gap = status, relative_gap(bound, primary.objective_value)
     primary.solve_time_s = time.perf_counter() - t0
     if violations(primary.units, c, rules) or (start is not None and better(start, primary)):
-        return _keep(start, status, gap, t0, "MILP incumbent not better than greedy; greedy kept")
+        return _keep(start, status, bound, t0, "MILP incumbent not better than its start; kept")
     return primary
+
+
+def relative_gap(dual_bound: float, value: float) -> float | None:
+    """MIP gap of a (maximised) value against HiGHS' dual bound; None if there is no bound."""
+    if not np.isfinite(dual_bound):
+        return None
+    return max(dual_bound - value, 0.0) / max(abs(value), 1e-9)
 
 
 def _load(highspy: Any, m: _Model, rules: UnitRules) -> Any:
@@ -637,12 +679,13 @@ def _quiet_highs(highspy: Any) -> Any:
     return h
 
 
-def _keep(start: Assignment | None, status: str, gap: float | None, t0: float,
+def _keep(start: Assignment | None, status: str, bound: float, t0: float,
           note: str) -> Assignment:
     if start is None:
         raise InfeasibleError(f"HiGHS returned no valid assignment ({status})")
-    return Assignment(start.units, "greedy", start.objective_value, start.total_energy_kwh,
-                      status, gap, time.perf_counter() - t0, [note])
+    return Assignment(start.units, start.method, start.objective_value, start.total_energy_kwh,
+                      status, relative_gap(bound, start.objective_value),
+                      time.perf_counter() - t0, [*start.notes, note])
 
 
 def _read(h: Any) -> tuple[str, float | None, FloatArray | None]:

@@ -110,8 +110,9 @@ def _linear(tab: FloatArray, k: int, t: int, i: int, w: float) -> float:
 (
     C_OCV_T, C_OCV25, C_R0, C_R1, C_C1, C_R2, C_C2, C_DUDT, C_E_NOW, C_SOI, C_SOW, C_TJ, C_TW,
     C_E_END, C_ACTIVE, C_D1, C_D2, C_VBAR, C_RBAR, C_LOSS, C_PBATT, C_CURRENT, C_OCV_AVG,
-) = range(23)
-N_C = 23
+    C_DSOC_PER_A,
+) = range(24)
+N_C = 24
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -268,7 +269,7 @@ def _start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w:
     With the current held over the step each RC voltage's mean is affine in the current,
     ``v̄ = v·f + R·(1 − f)·i`` with ``f = (1 − e^{−x})/x``, ``x = dt/τ``; so the terminal power
     ``(ocv_avg + δ − (r0 + r̄)·i − v̄)·i`` is a quadratic in ``i``; the first current takes
-    ``ocv_avg`` = the 25 °C OCV at the start (:func:`_refine_current` then settles it). An idle
+    ``ocv_avg`` = the 25 °C OCV at the start (:func:`_solve_currents` then settles it). An idle
     pack (``bus_w == 0``) carries exactly 0 A and needs no solve.
     """
     r1 = c[C_R1]
@@ -290,6 +291,7 @@ def _start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w:
     c[C_VBAR] = v_bar
     c[C_RBAR] = r_bar
     c[C_OCV_AVG] = c[C_OCV25]
+    c[C_DSOC_PER_A] = dt_s / (3600.0 * s[S_CAP_AH])  # SoC change per ampere over the step
     if bus_w == 0.0:
         c[C_ACTIVE] = 0.0
         c[C_LOSS] = 0.0
@@ -305,27 +307,56 @@ def _start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w:
     c[C_CURRENT] = current_for_power(p_batt, c[C_OCV25] + delta, v_bar, c[C_R0] + r_bar)
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _refine_current(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, dt_s: float
-) -> None:
-    """One fixed-point pass: ``ocv_avg`` = exact mean 25 °C OCV over the SoC change of the current
-    current (stored-energy difference over charge), then the current for that ``ocv_avg``.
+# ---- rows of the current solve's work array: W[N_W, n_packs], the active packs packed first ----
+W_CURRENT, W_SOC, W_DSOC, W_E0, W_SERIES, W_DELTA, W_PBATT, W_VBAR, W_REFF, W_OCV_AVG = range(10)
+N_W = 10
 
-    The kernel runs the passes pack after pack (not pass after pass within a pack) so that the
-    packs' independent dependency chains overlap in the CPU.
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _solve_currents(
+    p: FloatArray, s: FloatArray, scratch: FloatArray, soc_tab: FloatArray, w: FloatArray,
+    active: IntArray, sets: IntArray,
+) -> None:
+    """Settle the current of every active pack of one system (after :func:`_start_step`).
+
+    Two fixed-point passes: ``ocv_avg`` = exact mean 25 °C OCV over the SoC change of the present
+    current (stored-energy difference over charge), then the current for that ``ocv_avg``. What
+    the passes need of the active packs is first gathered into the structure-of-arrays ``w`` and
+    the passes run pack after pack, so the packs' independent div/sqrt chains overlap in the CPU
+    and idle packs cost nothing; current and ``ocv_avg`` are then written back to ``scratch``.
+    ``p``, ``s`` and ``scratch`` are the system's (n_packs, …) rows.
     """
-    if c[C_ACTIVE] < 0.5:
-        return
-    soc = s[S_SOC]
-    soc1 = soc - c[C_CURRENT] * dt_s / (3600.0 * s[S_CAP_AH])
-    ocv_avg = c[C_OCV_AVG]
-    if abs(soc1 - soc) > 1e-13:
-        e1 = energy_per_ah(soc_tab, int(p[P_SET]), soc1)
-        ocv_avg = p[P_SERIES] * (e1 - c[C_E_NOW]) / (soc1 - soc)
-    c[C_OCV_AVG] = ocv_avg
-    delta = c[C_OCV_T] - c[C_OCV25]
-    c[C_CURRENT] = current_for_power(c[C_PBATT], ocv_avg + delta, c[C_VBAR], c[C_R0] + c[C_RBAR])
+    n = 0
+    for q in range(p.shape[0]):
+        c = scratch[q]
+        if c[C_ACTIVE] < 0.5:
+            continue
+        active[n] = q
+        sets[n] = int(p[q, P_SET])
+        w[W_CURRENT, n] = c[C_CURRENT]
+        w[W_SOC, n] = s[q, S_SOC]
+        w[W_DSOC, n] = c[C_DSOC_PER_A]
+        w[W_E0, n] = c[C_E_NOW]
+        w[W_SERIES, n] = p[q, P_SERIES]
+        w[W_DELTA, n] = c[C_OCV_T] - c[C_OCV25]
+        w[W_PBATT, n] = c[C_PBATT]
+        w[W_VBAR, n] = c[C_VBAR]
+        w[W_REFF, n] = c[C_R0] + c[C_RBAR]
+        w[W_OCV_AVG, n] = c[C_OCV_AVG]
+        n += 1
+    for _ in range(2):
+        for m in range(n):
+            soc = w[W_SOC, m]
+            soc1 = soc - w[W_CURRENT, m] * w[W_DSOC, m]
+            if abs(soc1 - soc) > 1e-13:
+                e1 = energy_per_ah(soc_tab, sets[m], soc1)
+                w[W_OCV_AVG, m] = w[W_SERIES, m] * (e1 - w[W_E0, m]) / (soc1 - soc)
+            w[W_CURRENT, m] = current_for_power(
+                w[W_PBATT, m], w[W_OCV_AVG, m] + w[W_DELTA, m], w[W_VBAR, m], w[W_REFF, m]
+            )
+    for m in range(n):
+        scratch[active[m], C_CURRENT] = w[W_CURRENT, m]
+        scratch[active[m], C_OCV_AVG] = w[W_OCV_AVG, m]
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -366,7 +397,7 @@ def _advance_pack(
         e1 = e0
         ocv_avg = ocv25
     else:
-        soc1 = soc - current * dt_s / (3600.0 * cap)
+        soc1 = soc - current * c[C_DSOC_PER_A]
         e1 = energy_per_ah(soc_tab, k, soc1)
         if abs(soc1 - soc) > 1e-13:
             ocv_avg = series * (e1 - e0) / (soc1 - soc)
@@ -481,6 +512,9 @@ def _run_system(
     e_edge = np.empty((n_packs, 2))  # energy per Ah at the SoC window edges (min, max)
     e_now = np.empty(n_packs)
     decay = np.empty((n_packs, 2))  # thermal decay per step, cooling off / on
+    work = np.empty((N_W, n_packs))
+    active = np.empty(n_packs, dtype=np.int64)
+    sets = np.empty(n_packs, dtype=np.int64)
     for q in range(n_packs):
         kset = int(P[b, q, P_SET])
         e_edge[q, 0] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MIN])
@@ -507,12 +541,9 @@ def _run_system(
             allocate_by_weight(req, lim_dir, weight, alloc)
         else:
             alloc[:] = 0.0
-        # solve the packs' currents pass by pass (independent chains overlap in the CPU)
         for q in range(n_packs):
             _start_step(P[b, q], S[b, q], scratch[q], dt_s, alloc[q])
-        for _ in range(2):
-            for q in range(n_packs):
-                _refine_current(P[b, q], S[b, q], scratch[q], soc_tab, dt_s)
+        _solve_currents(P[b], S[b], scratch, soc_tab, work, active, sets)
         total = 0.0
         for q in range(n_packs):
             total += _advance_pack(
