@@ -80,6 +80,6 @@ def test_forecast_agrees_with_days_to_soh() -> None:
 def test_replacement_plan_is_sorted_and_readable() -> None:
     ev = evaluate_units([_unit()], [40.0], 0.0, 0.6, 30)
     plan = replacement_plan(ev, ["unit-01"], 0.6, 30)
-    assert [r["serial"] for r in plan][0] == "RR-B"
+    assert plan[0]["serial"] == "RR-B"
     assert [float(str(r["years"])) for r in plan] == sorted(float(str(r["years"])) for r in plan)
     assert "pack RR-B (unit-01) reaches 60% SoH in ~" in str(plan[0]["text"])

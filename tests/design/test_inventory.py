@@ -60,5 +60,5 @@ def test_missing_column_and_missing_file(tmp_path: Path) -> None:
 def test_registry_records_with_missing_resistance_are_rejected() -> None:
     records = [{"serial": "X1", "catalog_id": "bmw_i3_94ah", "soh": 0.8,
                 "resistance_growth": None, "kind": "pack"}]
-    with pytest.raises(DataFileError, match="row 1 .*resistance_growth"):
+    with pytest.raises(DataFileError, match=r"row 1 .*resistance_growth"):
         items_from_records(records, source="sqlite:///r.db")

@@ -35,7 +35,7 @@ def test_matching_pairs_similar_modules_and_counts_leftovers() -> None:
 
 def test_too_heavy_module_model_is_reported() -> None:
     # a 40 kWh Leaf module weighs 8.7 kg: 2 × 8.7 + 6.8 kg > 15 kg
-    with pytest.raises(InfeasibleError, match="nissan_leaf_40kwh_module.*> 15"):
+    with pytest.raises(InfeasibleError, match=r"nissan_leaf_40kwh_module.*> 15"):
         design_portable(_modules([0.8, 0.8], cid="nissan_leaf_40kwh_module"))
     d = design_portable(_modules([0.8, 0.8], cid="nissan_leaf_40kwh_module"),
                         max_mass_kg=25.0)

@@ -544,7 +544,7 @@ def _units_from_counts(x: FloatArray, c: Candidates, rules: UnitRules, m: _Model
     return units
 
 
-def _energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None
+def energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None
                  ) -> Assignment | None:
     """For ``equal``: the packs of the total-energy optimum, dealt evenly, as a second start.
 
@@ -569,8 +569,12 @@ def _energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None
     return valued if better(valued, start) else None
 
 
-def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None) -> Assignment:
+def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None, *,
+               seed: bool = True) -> Assignment:
     """Solve the assignment MILP with HiGHS (see module docstring); never worse than ``start``.
+
+    With ``seed`` (objective ``equal`` only) the total-energy optimum dealt evenly is tried as a
+    second warm start first (:func:`energy_seed`).
 
     Raises
     ------
@@ -581,9 +585,9 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None)
 
     t0 = time.perf_counter()
     if rules.objective == "equal" and rules.target_energy_kwh is None:
-        seed = _energy_seed(c, rules, start)
-        if seed is not None:
-            start = seed
+        seed_start = energy_seed(c, rules, start) if seed else None
+        if seed_start is not None:
+            start = seed_start
         rules = replace(rules, time_limit_s=max(
             rules.time_limit_s - (time.perf_counter() - t0), 0.1))
     aggregated = rules.objective == "energy" and rules.target_energy_kwh is None

@@ -24,6 +24,7 @@ from packlife.design.assign import (
 )
 from packlife.design.evaluate import UnitEvaluation, evaluate_units, replacement_plan
 from packlife.design.inventory import InventoryItem
+from packlife.design.lns import LNS_MIN_BINARIES, improve_equal
 from packlife.design.portable import (
     MODULES_PER_PRODUCT,
     PORTABLE_ENCLOSURE_KG,
@@ -95,12 +96,20 @@ def candidate_packs(items: Sequence[InventoryItem], rules: UnitRules, threshold_
 def assign_units(items: Sequence[InventoryItem], rules: UnitRules, threshold_soh: float
                  ) -> tuple[list[InventoryItem], Candidates, np.ndarray, Assignment,
                             Assignment | None]:
-    """Check feasibility, run the greedy baseline and the MILP (warm-started with greedy)."""
+    """Check feasibility, run the greedy baseline and the MILP (warm-started with greedy).
+
+    For ``equal`` on inventories above :data:`LNS_MIN_BINARIES` packs × units the
+    large-neighbourhood search of :mod:`packlife.design.lns` replaces the per-pack model.
+    """
     packs, cand, derate = candidate_packs(items, rules, threshold_soh)
     allowed = ", ".join(rules.chemistries) if rules.chemistries else "any"
     check_feasible(cand, rules, allowed)
     base = greedy(cand, rules)
-    best = solve_milp(cand, rules, base)
+    if rules.objective == "equal" and cand.n * rules.units > LNS_MIN_BINARIES and (
+            rules.target_energy_kwh is None):
+        best = improve_equal(cand, rules, base)
+    else:
+        best = solve_milp(cand, rules, base)
     return packs, cand, derate, best, base
 
 

@@ -13,6 +13,13 @@ Energy bookkeeping per pack and step (Wh, discharge positive)::
 plus self-discharge and capacity-fade terms that move energy out of storage without a current.
 The engine checks the system-level sum against the change of stored energy computed from the state.
 
+Within a step the work runs in phases over the system's packs — table lookups and the limit
+in the requested direction (:func:`_lookup_pack`, :func:`_bus_limit_w`), the split, the first
+current (:func:`_start_step`), the fixed-point current solve over the active packs at once
+(:func:`_solve_currents`), then the bookkeeping (:func:`_advance_pack`) — so that independent
+per-pack arithmetic overlaps in the CPU. :func:`run_steps` (threads over systems) and
+:func:`run_steps_serial` (calling thread only) share the per-system loop :func:`_run_system`.
+
 Array layouts and index constants are defined here; :mod:`packlife.simulation.system` builds them.
 """
 
