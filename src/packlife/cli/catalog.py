@@ -9,7 +9,9 @@ from packlife.catalog import get_pack_model, list_pack_models
 from packlife.cli._common import console, print_json
 
 app = typer.Typer(
-    help="Browse the catalog of real EV pack and module models.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Browse the catalog of real EV pack and module models.",
+    no_args_is_help=True,
 )
 
 

@@ -21,68 +21,100 @@ from packlife.errors import PacklifeError
 
 def design_cmd(
     inventory: Path | None = typer.Option(
-        None, "--inventory", help="Inventory CSV: serial,catalog_id,soh,resistance_growth"
-        "[,grade][,kind]."),
+        None,
+        "--inventory",
+        help="Inventory CSV: serial,catalog_id,soh,resistance_growth[,grade][,kind].",
+    ),
     db: str | None = typer.Option(
-        None, "--db", help="Read the inventory from this registry instead (free, graded "
-        "batteries)."),
+        None, "--db", help="Read the inventory from this registry instead (free, graded batteries)."
+    ),
     units: int = typer.Option(0, "--units", min=0, help="BESS units to build from the packs."),
     slots: int = typer.Option(7, "--slots", min=1, help="Pack slots per unit (all filled)."),
     max_mass_kg: float = typer.Option(3500.0, "--max-mass-kg", help="Unit mass limit [kg]."),
     enclosure_mass_kg: float = typer.Option(
-        ENCLOSURE_MASS_KG, "--enclosure-mass-kg", help="Enclosure/trailer mass per unit [kg]."),
+        ENCLOSURE_MASS_KG, "--enclosure-mass-kg", help="Enclosure/trailer mass per unit [kg]."
+    ),
     slot_mass_kg: float = typer.Option(
-        SLOT_MASS_KG, "--slot-mass-kg", help="Rack + converter mass per slot [kg]."),
+        SLOT_MASS_KG, "--slot-mass-kg", help="Rack + converter mass per slot [kg]."
+    ),
     min_power_kw: float = typer.Option(
-        0.0, "--min-power-kw", min=0.0, help="Minimum Σ pack power limits per unit [kW]."),
+        0.0, "--min-power-kw", min=0.0, help="Minimum Σ pack power limits per unit [kW]."
+    ),
     target_energy_kwh: float | None = typer.Option(
-        None, "--target-energy-kwh", min=0.0, help="Minimum usable energy per unit [kWh]."),
+        None, "--target-energy-kwh", min=0.0, help="Minimum usable energy per unit [kWh]."
+    ),
     chemistries: str | None = typer.Option(
-        None, "--chemistries", help="Allowed chemistries, comma-separated (e.g. nmc,lfp)."),
+        None, "--chemistries", help="Allowed chemistries, comma-separated (e.g. nmc,lfp)."
+    ),
     one_chemistry: bool = typer.Option(
-        False, "--one-chemistry", help="Do not mix chemistries inside a unit."),
+        False, "--one-chemistry", help="Do not mix chemistries inside a unit."
+    ),
     objective: str = typer.Option(
-        "energy", "--objective", help="energy (total) | equal (max-min unit energy) | life "
-        "(max-min years-to-threshold proxy)."),
+        "energy",
+        "--objective",
+        help="energy (total) | equal (max-min unit energy) | life "
+        "(max-min years-to-threshold proxy).",
+    ),
     years: int = typer.Option(10, "--years", min=1, max=30, help="Forecast horizon [years]."),
     threshold_soh: float = typer.Option(
-        DEFAULT_THRESHOLD_SOH, "--threshold-soh", min=0.2, max=0.99,
-        help="Second-life end threshold (SoH fraction)."),
+        DEFAULT_THRESHOLD_SOH,
+        "--threshold-soh",
+        min=0.2,
+        max=0.99,
+        help="Second-life end threshold (SoH fraction).",
+    ),
     time_limit_s: float = typer.Option(
-        30.0, "--time-limit-s", min=0.1, help="MILP time limit [s]."),
+        30.0, "--time-limit-s", min=0.1, help="MILP time limit [s]."
+    ),
     modules_per_portable: int = typer.Option(
-        2, "--modules-per-portable", min=1, help="Modules per portable product."),
+        2, "--modules-per-portable", min=1, help="Modules per portable product."
+    ),
     portable_max_mass_kg: float = typer.Option(
-        PORTABLE_MAX_MASS_KG, "--portable-max-mass-kg", help="Portable product mass limit [kg]."),
+        PORTABLE_MAX_MASS_KG, "--portable-max-mass-kg", help="Portable product mass limit [kg]."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the design as JSON."),
     out: Path | None = typer.Option(
-        None, "--out", help="Write design.json and design.html into this folder."),
+        None, "--out", help="Write design.json and design.html into this folder."
+    ),
 ) -> None:
     """Design BESS units (MILP vs greedy, engine evaluation, life forecast) and portable units."""
     items = _load(inventory, db)
     if objective not in OBJECTIVES:
         raise PacklifeError(
-            f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+            f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}"
+        )
     chem = tuple(c.strip() for c in chemistries.split(",") if c.strip()) if chemistries else None
     rules = None
     if units > 0:
         rules = UnitRules(
-            units=units, slots=slots, max_mass_kg=max_mass_kg,
-            enclosure_mass_kg=enclosure_mass_kg, slot_mass_kg=slot_mass_kg,
-            min_power_kw=min_power_kw, target_energy_kwh=target_energy_kwh, chemistries=chem,
-            one_chemistry_per_unit=one_chemistry, objective=objective,  # type: ignore[arg-type]
-            time_limit_s=time_limit_s)
-    request = DesignRequest(rules=rules, threshold_soh=threshold_soh, years=years,
-                            modules_per_portable=modules_per_portable,
-                            portable_max_mass_kg=portable_max_mass_kg,
-                            portable_enclosure_kg=PORTABLE_ENCLOSURE_KG)
+            units=units,
+            slots=slots,
+            max_mass_kg=max_mass_kg,
+            enclosure_mass_kg=enclosure_mass_kg,
+            slot_mass_kg=slot_mass_kg,
+            min_power_kw=min_power_kw,
+            target_energy_kwh=target_energy_kwh,
+            chemistries=chem,
+            one_chemistry_per_unit=one_chemistry,
+            objective=objective,  # type: ignore[arg-type]
+            time_limit_s=time_limit_s,
+        )
+    request = DesignRequest(
+        rules=rules,
+        threshold_soh=threshold_soh,
+        years=years,
+        modules_per_portable=modules_per_portable,
+        portable_max_mass_kg=portable_max_mass_kg,
+        portable_enclosure_kg=PORTABLE_ENCLOSURE_KG,
+    )
     with err_console.status("designing…"):
         result = design(items, request)
     result["source"] = str(inventory) if inventory is not None else "registry"
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "design.json").write_text(
-            json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (out / "design.html").write_text(render_design_html(result), encoding="utf-8")
     if json_out:
         print_json(result)
@@ -117,15 +149,27 @@ def _print_tables(result: dict[str, Any]) -> None:
         for col in ("unit", "packs", "mass kg", "usable kWh", "rated kW", "years to thr."):
             t.add_column(col, justify="left" if col in ("unit", "packs") else "right")
         for u in b["units"]:
-            t.add_row(u["name"], " ".join(u["serials"]), f"{u['mass_kg']:,.0f}",
-                      f"{u['usable_energy_kwh']:,.1f}", f"{u['rated_power_kw']:,.1f}",
-                      _years(u["years_to_threshold"]))
+            t.add_row(
+                u["name"],
+                " ".join(u["serials"]),
+                f"{u['mass_kg']:,.0f}",
+                f"{u['usable_energy_kwh']:,.1f}",
+                f"{u['rated_power_kw']:,.1f}",
+                _years(u["years_to_threshold"]),
+            )
         console.print(t)
         m, g = b["milp"], b["greedy"]
-        gap = "greedy found no valid assignment" if g is None else (
-            f"greedy {g['objective_value']:,.4g}, MILP vs greedy {b['milp_vs_greedy_pct']:+.3f} %")
-        console.print(f"{m['method']}: objective {m['objective_value']:,.4g} ({m['status']}, "
-                      f"MIP gap {m['mip_gap']}, {m['solve_time_s']:.2f} s); {gap}")
+        gap = (
+            "greedy found no valid assignment"
+            if g is None
+            else (
+                f"greedy {g['objective_value']:,.4g}, MILP vs greedy {b['milp_vs_greedy_pct']:+.3f} %"
+            )
+        )
+        console.print(
+            f"{m['method']}: objective {m['objective_value']:,.4g} ({m['status']}, "
+            f"MIP gap {m['mip_gap']}, {m['solve_time_s']:.2f} s); {gap}"
+        )
         for row in b["replacement_plan"][:10]:
             console.print(f"  • {row['text']}")
     p = result.get("portable")
@@ -134,8 +178,12 @@ def _print_tables(result: dict[str, Any]) -> None:
         for col in ("modules", "energy Wh", "usable Wh", "mass kg"):
             t.add_column(col, justify="left" if col == "modules" else "right")
         for u in p["units"]:
-            t.add_row(" ".join(u["serials"]), f"{u['energy_wh']:,.0f}",
-                      f"{u['usable_energy_wh']:,.0f}", f"{u['mass_kg']:.1f}")
+            t.add_row(
+                " ".join(u["serials"]),
+                f"{u['energy_wh']:,.0f}",
+                f"{u['usable_energy_wh']:,.0f}",
+                f"{u['mass_kg']:.1f}",
+            )
         console.print(t)
         for note in p["notes"]:
             console.print(f"  note: {note}")

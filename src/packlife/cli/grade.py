@@ -42,6 +42,7 @@ class _DefaultFilesGroup(TyperGroup):
 
 
 app = typer.Typer(
+    rich_markup_mode=None,
     cls=_DefaultFilesGroup,
     help="Grade retired packs/modules from test data (grade FILE...) and match modules.",
     no_args_is_help=True,

@@ -17,7 +17,9 @@ from packlife.impact import (
     list_grid_intensities,
 )
 
-app = typer.Typer(help="CO2 of a diesel generator duty and of the BESS that replaces it.")
+app = typer.Typer(
+    rich_markup_mode=None, help="CO2 of a diesel generator duty and of the BESS that replaces it."
+)
 
 _ROWS: list[tuple[str, str, str]] = [
     ("generator_hours", "generator running time", "h"),
@@ -49,8 +51,12 @@ def _print_result(result: DieselDisplacement) -> None:
         title=f"Diesel {result.diesel_lph:g} L/h × {result.hours_per_day:g} h/day × "
         f"{result.days:g} day(s) vs a grid-charged BESS"
     )
-    for col, justify in (("quantity", "left"), ("value", "right"), ("unit", "left"),
-                         ("key", "left")):
+    for col, justify in (
+        ("quantity", "left"),
+        ("value", "right"),
+        ("unit", "left"),
+        ("key", "left"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     values = result.model_dump()
     for key, label, unit in _ROWS:
@@ -61,8 +67,11 @@ def _print_result(result: DieselDisplacement) -> None:
     console.print(
         f"factor [bold]{result.co2_factor}[/bold], grid [bold]{result.grid_intensity}[/bold], "
         f"fuel curve [bold]{result.genset_curve}[/bold]"
-        + ("  [yellow]below the set's minimum load (wet stacking)[/yellow]"
-           if result.genset_below_min_load else ""),
+        + (
+            "  [yellow]below the set's minimum load (wet stacking)[/yellow]"
+            if result.genset_below_min_load
+            else ""
+        ),
         highlight=False,
     )
 
@@ -70,11 +79,13 @@ def _print_result(result: DieselDisplacement) -> None:
 def _print_factors(json_out: bool) -> None:
     diesel, grid, curves = list_diesel_factors(), list_grid_intensities(), list_fuel_curves()
     if json_out:
-        print_json({
-            "diesel": [d.model_dump(mode="json") for d in diesel],
-            "grid": [g.model_dump(mode="json") for g in grid],
-            "fuel_curves": [c.model_dump(mode="json") for c in curves],
-        })
+        print_json(
+            {
+                "diesel": [d.model_dump(mode="json") for d in diesel],
+                "grid": [g.model_dump(mode="json") for g in grid],
+                "fuel_curves": [c.model_dump(mode="json") for c in curves],
+            }
+        )
         return
     table = Table(title="Diesel CO2 factors (--factor)")
     for col in ("name", "kg/L", "scope", "description"):
@@ -92,31 +103,46 @@ def _print_factors(json_out: bool) -> None:
     for col in ("name", "kW", "F0 L/h/kW_rated", "F1 L/kWh", "min load", "description"):
         table.add_column(col)
     for c in curves:
-        table.add_row(c.id, f"{c.rated_power_kw:g}", f"{c.f0_lph_per_kw_rated:.4f}",
-                      f"{c.f1_lph_per_kw:.4f}", f"{c.min_load_fraction:.0%}", c.description)
+        table.add_row(
+            c.id,
+            f"{c.rated_power_kw:g}",
+            f"{c.f0_lph_per_kw_rated:.4f}",
+            f"{c.f1_lph_per_kw:.4f}",
+            f"{c.min_load_fraction:.0%}",
+            c.description,
+        )
     console.print(table)
 
 
 @app.callback(invoke_without_command=True)
 def impact_cmd(
     diesel_lph: float | None = typer.Option(
-        None, "--diesel-lph", help="Generator fuel rate while running (L/h)."),
+        None, "--diesel-lph", help="Generator fuel rate while running (L/h)."
+    ),
     hours: float | None = typer.Option(None, "--hours", help="Running hours per day (h)."),
     days: float = typer.Option(1.0, "--days", help="Number of days of that duty."),
     factor: str = typer.Option(
-        DEFAULT_DIESEL_FACTOR, "--factor", help="Diesel CO2 factor name, or a number (kg/L)."),
+        DEFAULT_DIESEL_FACTOR, "--factor", help="Diesel CO2 factor name, or a number (kg/L)."
+    ),
     grid_intensity: str = typer.Option(
-        DEFAULT_GRID_INTENSITY, "--grid-intensity",
-        help="Grid carbon intensity name, or a number (g/kWh)."),
+        DEFAULT_GRID_INTENSITY,
+        "--grid-intensity",
+        help="Grid carbon intensity name, or a number (g/kWh).",
+    ),
     bess_efficiency: float = typer.Option(
-        0.88, "--bess-efficiency", help="BESS round-trip efficiency (0-1]."),
+        0.88, "--bess-efficiency", help="BESS round-trip efficiency (0-1]."
+    ),
     genset_kw: float = typer.Option(
-        60.0, "--genset-kw",
-        help="Generator rating (kW); uses the chart fuel curve of the nearest size."),
+        60.0,
+        "--genset-kw",
+        help="Generator rating (kW); uses the chart fuel curve of the nearest size.",
+    ),
     fuel_curve: str | None = typer.Option(
-        None, "--fuel-curve", help="Named fuel curve (overrides --genset-kw)."),
+        None, "--fuel-curve", help="Named fuel curve (overrides --genset-kw)."
+    ),
     list_factors: bool = typer.Option(
-        False, "--list-factors", help="List factors, grid intensities and fuel curves."),
+        False, "--list-factors", help="List factors, grid intensities and fuel curves."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (unit-suffixed keys)."),
 ) -> None:
     """CO2 avoided by replacing a diesel generator duty with a grid-charged BESS, net of charging.
@@ -134,7 +160,9 @@ def impact_cmd(
         )
     assert diesel_lph is not None and hours is not None
     result = diesel_displacement(
-        diesel_lph, hours, days,
+        diesel_lph,
+        hours,
+        days,
         factor=_name_or_number(factor),
         grid_intensity=_name_or_number(grid_intensity),
         bess_efficiency=bess_efficiency,

@@ -12,6 +12,7 @@ from packlife.cli._common import err_console
 from packlife.errors import PacklifeError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="packlife — second-life EV battery storage: grade, design, simulate, operate, prove,"
     " track.",
     no_args_is_help=True,

@@ -17,13 +17,16 @@ from rich.table import Table
 from packlife.cli._common import console, err_console, print_json
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="The battery registry: import, grade history, BESS slots, retirement, recycling and "
     "EU battery passports.",
     no_args_is_help=True,
 )
 
-DB_HELP = ("Database URL: sqlite:///PATH, a file path, or postgresql+psycopg://USER@HOST/DB "
-           "(default: $PACKLIFE_DB_URL, else registry.sqlite in the user data directory).")
+DB_HELP = (
+    "Database URL: sqlite:///PATH, a file path, or postgresql+psycopg://USER@HOST/DB "
+    "(default: $PACKLIFE_DB_URL, else registry.sqlite in the user data directory)."
+)
 DbOpt = typer.Option(None, "--db", help=DB_HELP)
 ActorOpt = typer.Option(None, "--actor", help="Who acts (default: $PACKLIFE_ACTOR or login).")
 JsonOpt = typer.Option(False, "--json", help="Print JSON.")
@@ -62,13 +65,17 @@ def init_cmd(db: str | None = DbOpt) -> None:
 
 @app.command("import")
 def import_cmd(
-    csv_path: Path = typer.Argument(..., help="CSV with header serial,catalog_id[,vin,"
-                                    "vehicle_make,vehicle_model,manufactured,first_life_end,soh,"
-                                    "resistance_growth,category,parent_serial]."),
+    csv_path: Path = typer.Argument(
+        ...,
+        help="CSV with header serial,catalog_id[,vin,"
+        "vehicle_make,vehicle_model,manufactured,first_life_end,soh,"
+        "resistance_growth,category,parent_serial].",
+    ),
     db: str | None = DbOpt,
     batch_size: int = typer.Option(200, help="Rows per committed transaction."),
-    skip_existing: bool = typer.Option(False, "--skip-existing",
-                                       help="Skip serials already registered (resume)."),
+    skip_existing: bool = typer.Option(
+        False, "--skip-existing", help="Skip serials already registered (resume)."
+    ),
     actor: str | None = ActorOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -77,19 +84,28 @@ def import_cmd(
 
     with Progress(console=err_console, transient=True, disable=json_out) as progress:
         task = progress.add_task("importing", total=None)
-        report = import_csv(csv_path, db, batch_size=batch_size, skip_existing=skip_existing,
-                            actor=actor, progress=lambda n: progress.advance(task, n))
+        report = import_csv(
+            csv_path,
+            db,
+            batch_size=batch_size,
+            skip_existing=skip_existing,
+            actor=actor,
+            progress=lambda n: progress.advance(task, n),
+        )
     if json_out:
         print_json(report.__dict__)
         return
-    console.print(f"{report.created} batteries registered from {report.rows} rows "
-                  f"({report.skipped} skipped as already registered, {report.batches} batches)",
-                  highlight=False)
+    console.print(
+        f"{report.created} batteries registered from {report.rows} rows "
+        f"({report.skipped} skipped as already registered, {report.batches} batches)",
+        highlight=False,
+    )
 
 
 @app.command("show")
-def show_cmd(serial: str = typer.Argument(...), db: str | None = DbOpt,
-             json_out: bool = JsonOpt) -> None:
+def show_cmd(
+    serial: str = typer.Argument(...), db: str | None = DbOpt, json_out: bool = JsonOpt
+) -> None:
     """Show a battery's current state, modules, grades, tests and slot history."""
     from packlife.registry.service import show
 
@@ -99,18 +115,25 @@ def show_cmd(serial: str = typer.Argument(...), db: str | None = DbOpt,
         return
     _print_state(info, f"battery {serial}")
     for g in info["grades"]:
-        console.print(f"grade {g['grade']} → {g['disposition']} ({g['graded_at']}): "
-                      + "; ".join(g["reasons"]), highlight=False)
+        console.print(
+            f"grade {g['grade']} → {g['disposition']} ({g['graded_at']}): "
+            + "; ".join(g["reasons"]),
+            highlight=False,
+        )
     for a in info["assignments"]:
-        console.print(f"unit {a['unit']} slot {a['slot']}: {a['assigned_on']} → "
-                      f"{a['unassigned_on'] or 'now'}", highlight=False)
+        console.print(
+            f"unit {a['unit']} slot {a['slot']}: {a['assigned_on']} → "
+            f"{a['unassigned_on'] or 'now'}",
+            highlight=False,
+        )
     if info["children"]:
         console.print("modules: " + ", ".join(info["children"]), highlight=False)
 
 
 @app.command("history")
-def history_cmd(serial: str = typer.Argument(...), db: str | None = DbOpt,
-                json_out: bool = JsonOpt) -> None:
+def history_cmd(
+    serial: str = typer.Argument(...), db: str | None = DbOpt, json_out: bool = JsonOpt
+) -> None:
     """List a battery's events (append-only history), oldest first."""
     from packlife.registry.service import battery_history
 
@@ -145,8 +168,9 @@ def assign_cmd(
         print_json(state.as_dict())
         return
     where = f"unit {state.unit} slot {state.slot}" if state.unit else "no unit"
-    console.print(f"{serial}: {where}, status {state.status}, passport {state.passport_id}",
-                  highlight=False)
+    console.print(
+        f"{serial}: {where}, status {state.status}, passport {state.passport_id}", highlight=False
+    )
 
 
 @app.command("unassign")
@@ -175,8 +199,9 @@ def retire_cmd(
     from packlife.registry import service
 
     state = service.retire(db, serial, reason=reason, on=_date(on, "date"), actor=actor)
-    console.print(f"{serial}: status {state.status} since {state.status_changed_on}",
-                  highlight=False)
+    console.print(
+        f"{serial}: status {state.status} since {state.status_changed_on}", highlight=False
+    )
 
 
 @app.command("recycle")
@@ -191,8 +216,9 @@ def recycle_cmd(
     from packlife.registry import service
 
     state = service.recycle(db, serial, recycler=recycler, on=_date(on, "date"), actor=actor)
-    console.print(f"{serial}: recycled by {state.recycler} on {state.status_changed_on}",
-                  highlight=False)
+    console.print(
+        f"{serial}: recycled by {state.recycler} on {state.status_changed_on}", highlight=False
+    )
 
 
 @app.command("passport")
@@ -200,11 +226,14 @@ def passport_cmd(
     serial: str = typer.Argument(...),
     db: str | None = DbOpt,
     json_out: bool = JsonOpt,
-    original: bool = typer.Option(False, "--original",
-                                  help="The original passport of a repurposed battery."),
-    base_url: str | None = typer.Option(None, "--base-url",
-                                        help="Passport resolver URL (default: "
-                                        "$PACKLIFE_PASSPORT_BASE_URL or a placeholder)."),
+    original: bool = typer.Option(
+        False, "--original", help="The original passport of a repurposed battery."
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="Passport resolver URL (default: $PACKLIFE_PASSPORT_BASE_URL or a placeholder).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON to this file."),
 ) -> None:
     """Export the EU battery passport (Regulation 2023/1542) of a battery."""
@@ -218,10 +247,14 @@ def passport_cmd(
     if json_out:
         print_json(passport)
         return
-    console.print(f"[bold]battery passport {passport['passport_id']}[/bold]  "
-                  f"({passport['identity']['passport_url']})", highlight=False)
+    console.print(
+        f"[bold]battery passport {passport['passport_id']}[/bold]  "
+        f"({passport['identity']['passport_url']})",
+        highlight=False,
+    )
     for section in ("identity", "state_of_health", "usage", "status", "links"):
         flat = {k: v for k, v in passport[section].items() if not isinstance(v, list | dict)}
         _print_state(flat, section)
-    console.print("not available from packlife data: " + ", ".join(passport["not_available"]),
-                  highlight=False)
+    console.print(
+        "not available from packlife data: " + ", ".join(passport["not_available"]), highlight=False
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from packlife.cli._common import console, err_console, print_json
@@ -209,7 +210,7 @@ def _print_summary(s: dict[str, object]) -> None:
     sources = s["energy_from_sources_kwh"]
     if isinstance(sources, dict):
         for name, kwh in sources.items():
-            table.add_row(f"energy from {name} [kWh]", f"{kwh:,.1f}")
+            table.add_row(escape(f"energy from {name} [kWh]"), f"{kwh:,.1f}")
     rows = [
         ("energy to vehicles [kWh]", num("energy_to_vehicles_kwh")),
         ("energy to loads [kWh]", num("energy_to_loads_kwh")),
@@ -235,11 +236,11 @@ def _print_summary(s: dict[str, object]) -> None:
         ),
     ]
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(escape(k), v)
     soh0, soh1 = s["pack_soh_start"], s["pack_soh_end"]
     if isinstance(soh0, list) and isinstance(soh1, list):
         table.add_row(
             "pack SoH start → end",
-            ", ".join(f"{a:.3f}→{b:.3f}" for a, b in zip(soh0, soh1, strict=True)),
+            ", ".join(f"{a:.4f}→{b:.4f}" for a, b in zip(soh0, soh1, strict=True)),
         )
     console.print(table)

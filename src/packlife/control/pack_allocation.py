@@ -353,3 +353,76 @@ def pack_limits_from_state(
         faulted=faulted | (gate == GATE_ISOLATED),
         limit_notes=limit_notes,
     )
+
+
+@njit(cache=True)
+def concentrate_converters(
+    request_w: float,
+    limit_w: FloatArray,
+    weight: FloatArray,
+    rated_w: FloatArray,
+    k0: FloatArray,
+    k2: FloatArray,
+    keep: BoolArray,
+) -> int:
+    """Switch pack converters off at light load, keeping the packs with the most usable energy.
+
+    ``n`` converters sharing a power ``R`` lose ``n·P_r·k0 + k1·R + k2·R²/(n·P_r)`` (Notton model,
+    see :mod:`packlife.models.power_electronics`), which is least for ``n* = R/P_r·√(k2/k0)``. The
+    packs are taken in order of decreasing ``weight`` until at least ``⌈n*⌉`` are on and their
+    limits cover ``|R|``; the limits of the others are set to 0 in ``limit_w`` (in place) and
+    ``keep`` marks the packs left on. At rated power every pack stays on, so the usable-energy
+    split is unchanged there; at light load fewer converters run near their efficient range and
+    the packs take turns as their usable energy changes.
+
+    Parameters
+    ----------
+    request_w : float
+        Power asked of the packs together (either sign) [W].
+    limit_w, weight : ndarray
+        Per-pack limits in the request direction (≥ 0) [W] and weights [Wh]; ``limit_w`` is
+        modified in place.
+    rated_w, k0, k2 : ndarray
+        Converter rating [W] and its no-load and quadratic loss coefficients per pack.
+    keep : ndarray of bool
+        Output: packs whose converter stays on.
+
+    Returns
+    -------
+    int
+        Number of converters left on.
+    """
+    n = limit_w.shape[0]
+    target = abs(request_w)
+    if target <= 0.0:  # nothing asked: nothing to switch
+        count = 0
+        for i in range(n):
+            keep[i] = limit_w[i] > 0.0
+            count += 1 if keep[i] else 0
+        return count
+    for i in range(n):
+        keep[i] = False
+    chosen = 0
+    covered = 0.0
+    needed = 1
+    for _ in range(n):
+        best = -1
+        best_w = -1.0
+        for i in range(n):
+            if not keep[i] and limit_w[i] > 0.0 and weight[i] > best_w:
+                best = i
+                best_w = weight[i]
+        if best < 0:
+            break
+        keep[best] = True
+        chosen += 1
+        covered += limit_w[best]
+        ratio = np.sqrt(k2[best] / k0[best]) if k0[best] > 0.0 else 1e9
+        n_opt = target / rated_w[best] * ratio
+        needed = max(needed, int(np.ceil(n_opt)))
+        if chosen >= needed and covered >= target:
+            break
+    for i in range(n):
+        if not keep[i]:
+            limit_w[i] = 0.0
+    return chosen

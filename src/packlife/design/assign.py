@@ -544,12 +544,12 @@ def _units_from_counts(x: FloatArray, c: Candidates, rules: UnitRules, m: _Model
     return units
 
 
-def energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None
-                 ) -> Assignment | None:
+def energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None,
+                always: bool = False) -> Assignment | None:
     """For ``equal``: the packs of the total-energy optimum, dealt evenly, as a second start.
 
-    Solved with :data:`SEED_TIME_FRACTION` of the time limit; returns it (valued under the
-    ``equal`` objective) if it beats ``start``.
+    Solved with :data:`SEED_TIME_FRACTION` of the time limit (warm-started with ``start``);
+    returns it (valued under the ``equal`` objective) if it beats ``start`` or ``always``.
     """
     seed_rules = replace(rules, objective="energy",
                          time_limit_s=SEED_TIME_FRACTION * rules.time_limit_s)
@@ -566,15 +566,16 @@ def energy_seed(c: Candidates, rules: UnitRules, start: Assignment | None
             best = dealt
     valued = Assignment(best.units, "milp", best.objective_value, best.total_energy_kwh,
                         notes=["warm start: total-energy MILP packs, dealt evenly"])
-    return valued if better(valued, start) else None
+    return valued if always or start is None or better(valued, start) else None
 
 
 def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None, *,
-               seed: bool = True) -> Assignment:
+               seed: bool = True, second_stage: bool = True) -> Assignment:
     """Solve the assignment MILP with HiGHS (see module docstring); never worse than ``start``.
 
     With ``seed`` (objective ``equal`` only) the total-energy optimum dealt evenly is tried as a
-    second warm start first (:func:`energy_seed`).
+    second warm start first (:func:`energy_seed`); ``second_stage=False`` skips the
+    total-energy stage of ``equal``/``life``.
 
     Raises
     ------
@@ -592,7 +593,7 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None,
             rules.time_limit_s - (time.perf_counter() - t0), 0.1))
     aggregated = rules.objective == "energy" and rules.target_energy_kwh is None
     m = _build_aggregated(c, rules) if aggregated else _build(c, rules)
-    h = _load(highspy, m, rules)
+    h = _load(highspy, m, rules, two_stage=second_stage and m.z_col is not None)
     two_stage = m.z_col is not None
     if start is not None:
         sol = highspy.HighsSolution()
@@ -615,7 +616,7 @@ def solve_milp(c: Candidates, rules: UnitRules, start: Assignment | None = None,
         return _keep(start, status, bound, t0, "MILP found no solution in time; start kept")
     units = _units_from_counts(x, c, rules, m) if aggregated else _units_from(x, c, rules)
     primary = _make(units, c, rules, "milp")
-    if two_stage and m.z_col is not None:
+    if two_stage and second_stage and m.z_col is not None:
         x2 = _second_stage(h, highspy, m, x, primary.objective_value, rules, t0)
         if x2 is not None:
             second = _make(_units_from(x2[0], c, rules), c, rules, "milp")
@@ -636,7 +637,7 @@ def relative_gap(dual_bound: float, value: float) -> float | None:
     return max(dual_bound - value, 0.0) / max(abs(value), 1e-9)
 
 
-def _load(highspy: Any, m: _Model, rules: UnitRules) -> Any:
+def _load(highspy: Any, m: _Model, rules: UnitRules, two_stage: bool) -> Any:
     """A silent HiGHS instance holding model ``m`` with the rules' limits."""
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -661,7 +662,7 @@ def _load(highspy: Any, m: _Model, rules: UnitRules) -> Any:
     h.setOptionValue("random_seed", 1)
     h.setOptionValue("mip_heuristic_effort", MIP_HEURISTIC_EFFORT)
     h.setOptionValue("mip_rel_gap", rules.mip_rel_gap)
-    h.setOptionValue("time_limit", rules.time_limit_s * (0.6 if m.z_col is not None else 1.0))
+    h.setOptionValue("time_limit", rules.time_limit_s * (0.6 if two_stage else 1.0))
     h.passModel(lp)
     return h
 

@@ -5,8 +5,9 @@ not even finish its root LP within a minute. For such sizes :func:`improve_equal
 
 1. takes the packs of the exact total-energy optimum (the aggregated model, a quarter of the time
    limit) dealt evenly as a start when that beats the given start (greedy), then
-2. repeatedly frees a few units — the weakest, the two strongest and two random ones — together
-   with every unused pack, and re-solves that small ``equal`` sub-problem exactly with HiGHS
+2. repeatedly frees a few units — the three weakest, the two strongest and a random one —
+   together with the 30 unused packs of most energy, and re-solves that small ``equal``
+   sub-problem (smallest unit energy only) with HiGHS
    (warm-started with the current units, so it never gets worse); an improvement of the smallest
    unit energy (or, at equal smallest energy, of the total) is kept.
 
@@ -35,9 +36,11 @@ from packlife.errors import InfeasibleError
 #: Use the search instead of the per-pack model above this many binaries (packs × units).
 LNS_MIN_BINARIES = 20_000
 #: Units freed per step: weakest, strongest, random.
-N_WEAK, N_STRONG, N_RANDOM = 1, 2, 2
+N_WEAK, N_STRONG, N_RANDOM = 3, 2, 1
+#: Unused packs offered per step (those with most energy).
+N_UNUSED = 30
 #: Time limit of one sub-problem [s].
-SUB_TIME_LIMIT_S = 3.0
+SUB_TIME_LIMIT_S = 1.0
 #: Stop after this many steps without improvement.
 MAX_STALE_STEPS = 40
 
@@ -56,8 +59,9 @@ def _step(c: Candidates, rules: UnitRules, current: Assignment, rng: np.random.G
     rest = [u for u in range(rules.units) if u not in chosen]
     chosen += [int(u) for u in rng.choice(rest, size=min(N_RANDOM, len(rest)), replace=False)]
     used = {p for u in current.units for p in u}
-    free = sorted({p for u in chosen for p in current.units[u]}
-                  | {p for p in range(c.n) if p not in used})
+    unused = np.array([p for p in range(c.n) if p not in used], dtype=np.int64)
+    unused = unused[np.argsort(-c.energy_kwh[unused], kind="stable")][:N_UNUSED]
+    free = sorted({p for u in chosen for p in current.units[u]} | {int(p) for p in unused})
     local = {p: k for k, p in enumerate(free)}
     sub_c = _subset(c, free)
     sub_rules = replace(rules, units=len(chosen), time_limit_s=time_limit_s)
@@ -65,7 +69,7 @@ def _step(c: Candidates, rules: UnitRules, current: Assignment, rng: np.random.G
     sub_start = Assignment(sub_units, "start", objective_value(sub_units, sub_c, "equal"),
                            float(unit_values(sub_units, sub_c)[0].sum()))
     try:
-        sub = solve_milp(sub_c, sub_rules, sub_start, seed=False)
+        sub = solve_milp(sub_c, sub_rules, sub_start, seed=False, second_stage=False)
     except InfeasibleError:
         return None
     units = [list(u) for u in current.units]
@@ -86,10 +90,10 @@ def improve_equal(c: Candidates, rules: UnitRules, start: Assignment | None,
     """
     t0 = time.perf_counter()
     deadline = t0 + rules.time_limit_s
-    current = start
-    seeded = energy_seed(c, rules, start)
-    if seeded is not None:
-        current = seeded
+    # the seed is the search's start even when its smallest unit is below the greedy one: its
+    # packs hold more energy, and the search balances them; the greedy start is the fallback
+    seeded = energy_seed(c, rules, start, always=True)
+    current = seeded if seeded is not None else start
     if current is None:
         raise InfeasibleError(
             "no assignment found for the equal objective (greedy and the total-energy MILP "
@@ -106,6 +110,8 @@ def improve_equal(c: Candidates, rules: UnitRules, start: Assignment | None,
             current, stale = found, 0
         else:
             stale += 1
+    if start is not None and better(start, current):
+        current = start
     method = current.method if current is start else "milp-lns"
     return Assignment(current.units, method, current.objective_value, current.total_energy_kwh,
                       "large-neighbourhood search", None, time.perf_counter() - t0,

@@ -2,7 +2,8 @@
 
 Every step, for every system: read the power asked of the pack cluster at the DC bus, compute each
 pack's limits (voltage, current with temperature/SoC derating and SoH, usable-energy window,
-converter rating), split the request by usable energy (:func:`allocate_by_weight`), then advance
+converter rating), switch converters off at light load (:func:`concentrate_converters`), split
+the request by usable energy (:func:`allocate_by_weight`), then advance
 each pack's equivalent circuit (with the step-average OCV, so energy bookkeeping is exact),
 temperature, self-discharge, half-cycle counter and — every ageing interval — its ageing state.
 
@@ -31,7 +32,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange, set_num_threads
 
 from packlife._typing import FloatArray, IntArray
-from packlife.control.pack_allocation import allocate_by_weight
+from packlife.control.pack_allocation import allocate_by_weight, concentrate_converters
 from packlife.models.ageing import ageing_step, half_cycle_update, soh_from_state
 from packlife.models.ecm import current_for_power, max_power_w
 from packlife.models.power_electronics import bus_limit_from_battery_limit_w, converter_loss_w
@@ -522,6 +523,10 @@ def _run_system(
     work = np.empty((N_W, n_packs))
     active = np.empty(n_packs, dtype=np.int64)
     sets = np.empty(n_packs, dtype=np.int64)
+    keep = np.empty(n_packs, dtype=np.bool_)
+    conv_rated = P[b, :, P_CONV_RATED_W].copy()
+    conv_k0 = P[b, :, P_CONV_K0].copy()
+    conv_k2 = P[b, :, P_CONV_K2].copy()
     for q in range(n_packs):
         kset = int(P[b, q, P_SET])
         e_edge[q, 0] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MIN])
@@ -545,6 +550,7 @@ def _run_system(
                     P[b, q], S[b, q], scratch[q], weight[q], f, dt_s, discharge
                 )
         if req != 0.0:
+            concentrate_converters(req, lim_dir, weight, conv_rated, conv_k0, conv_k2, keep)
             allocate_by_weight(req, lim_dir, weight, alloc)
         else:
             alloc[:] = 0.0

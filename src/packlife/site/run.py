@@ -39,6 +39,10 @@ from packlife.site.inputs import SiteInputs, build_inputs
 from packlife.site.scenario import Scenario
 from packlife.site.sessions import Session
 
+#: A session counts as fully charged within this much of its target [Wh]: the packs' current solve
+#: converges to ~1e-6 of the step power, which must not leave a vehicle a few mWh short for ever.
+_FULL_TOLERANCE_WH = 1.0
+
 #: Column order of the site flow trace (means over each output interval, W unless noted).
 FLOW_COLUMNS = (
     "vehicles_power_w",
@@ -387,7 +391,7 @@ def _advance_vehicles(
         if veh_wh[k] > 0:
             charging += 1
         oc.energy_delivered_wh += float(veh_wh[k])
-        if oc.energy_delivered_wh >= oc.session.energy_needed_wh - 1e-6:
+        if oc.energy_delivered_wh >= oc.session.energy_needed_wh - _FULL_TOLERANCE_WH:
             oc.fully_charged = True
             oc.charged_s = t_end
             oc.leave_s = t_end

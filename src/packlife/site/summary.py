@@ -92,6 +92,8 @@ def summarise(result: SiteResult) -> dict[str, Any]:
     throughput_kwh = (
         sum(abs(v) for v in sources_kwh.values()) + float(eng.delivered_discharge_wh[0]) / KWH
     )
+    inputs_kwh = sum(max(v, 0.0) for v in sources_kwh.values())
+    vehicles_kwh_and_loads = vehicles_kwh + loads_kwh
     base = diesel_baseline(result)
     gen_litres_bess = _generator_litres_in_bess_case(result)
     factor = sc.impact.diesel_factor
@@ -120,6 +122,15 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "losses_kwh": losses_kwh,
         "bess_losses_kwh": engine_losses_kwh,
         "site_converter_losses_kwh": result.site_converter_loss_wh / KWH,
+        "bess_losses_by_kind_kwh": {
+            "pack_converters": float(bal.converter_loss_wh[0]) / KWH,
+            "ohmic": float(bal.ohmic_loss_wh[0]) / KWH,
+            "polarisation": float(bal.polarisation_loss_wh[0]) / KWH,
+            "entropic": float(bal.entropic_wh[0]) / KWH,
+            "self_discharge": float(bal.self_discharge_wh[0]) / KWH,
+            "capacity_fade": float(bal.fade_wh[0]) / KWH,
+        },
+        "site_efficiency": vehicles_kwh_and_loads / inputs_kwh if inputs_kwh > 0 else 0.0,
         "stored_energy_change_kwh": stored_change_kwh,
         "energy_balance_error_kwh": error_kwh,
         "energy_balance_error_pct_of_throughput": 100.0 * abs(error_kwh) / throughput_kwh
