@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--slots", type=int, default=7)
     ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--objectives", default="energy,equal")
+    ap.add_argument("--objectives", default="energy,equal,life")
     ap.add_argument("--min-power-kw", type=float, default=0.0)
     args = ap.parse_args()
     items = synthetic_inventory(args.packs)

@@ -163,12 +163,14 @@ def _print_tables(result: dict[str, Any]) -> None:
             "greedy found no valid assignment"
             if g is None
             else (
-                f"greedy {g['objective_value']:,.4g}, MILP vs greedy {b['milp_vs_greedy_pct']:+.3f} %"
+                f"greedy {g['objective_value']:,.4g}, "
+                f"MILP vs greedy {b['milp_vs_greedy_pct']:+.3f} %"
             )
         )
         console.print(
             f"{m['method']}: objective {m['objective_value']:,.4g} ({m['status']}, "
-            f"MIP gap {m['mip_gap']}, {m['solve_time_s']:.2f} s); {gap}"
+            f"MIP gap {'n/a' if m['mip_gap'] is None else format(m['mip_gap'], '.3%')}, "
+            f"{m['solve_time_s']:.2f} s); {gap}"
         )
         for row in b["replacement_plan"][:10]:
             console.print(f"  • {row['text']}")

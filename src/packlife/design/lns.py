@@ -34,7 +34,7 @@ from packlife.design.assign import (
 from packlife.errors import InfeasibleError
 
 #: Use the search instead of the per-pack model above this many binaries (packs × units).
-LNS_MIN_BINARIES = 20_000
+LNS_MIN_BINARIES = 2_000
 #: Units freed per step: weakest, strongest, random.
 N_WEAK, N_STRONG, N_RANDOM = 3, 2, 1
 #: Unused packs offered per step (those with most energy).

@@ -24,6 +24,7 @@ from packlife.design.assign import (
 )
 from packlife.design.evaluate import UnitEvaluation, evaluate_units, replacement_plan
 from packlife.design.inventory import InventoryItem
+from packlife.design.life import improve_life
 from packlife.design.lns import LNS_MIN_BINARIES, improve_equal
 from packlife.design.portable import (
     MODULES_PER_PRODUCT,
@@ -98,16 +99,19 @@ def assign_units(items: Sequence[InventoryItem], rules: UnitRules, threshold_soh
                             Assignment | None]:
     """Check feasibility, run the greedy baseline and the MILP (warm-started with greedy).
 
-    For ``equal`` on inventories above :data:`LNS_MIN_BINARIES` packs × units the
-    large-neighbourhood search of :mod:`packlife.design.lns` replaces the per-pack model.
+    On inventories above :data:`LNS_MIN_BINARIES` packs × units (and without a per-unit energy
+    target) the per-pack model is replaced: for ``equal`` by the large-neighbourhood search of
+    :mod:`packlife.design.lns`, for ``life`` by the bisection of :mod:`packlife.design.life`.
     """
     packs, cand, derate = candidate_packs(items, rules, threshold_soh)
     allowed = ", ".join(rules.chemistries) if rules.chemistries else "any"
     check_feasible(cand, rules, allowed)
     base = greedy(cand, rules)
-    if rules.objective == "equal" and cand.n * rules.units > LNS_MIN_BINARIES and (
-            rules.target_energy_kwh is None):
+    large = cand.n * rules.units > LNS_MIN_BINARIES and rules.target_energy_kwh is None
+    if large and rules.objective == "equal":
         best = improve_equal(cand, rules, base)
+    elif large and rules.objective == "life":
+        best = improve_life(cand, rules, base)
     else:
         best = solve_milp(cand, rules, base)
     return packs, cand, derate, best, base

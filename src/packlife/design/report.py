@@ -13,9 +13,17 @@ th{background:#f0f0f0}td.l,th.l{text-align:left}
 _BAR_W = 520
 
 
+def _years(value: float | None) -> str:
+    return "> 30" if value is None else _e(value)
+
+
+def _gap(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.3g} %"
+
+
 def _e(value: Any) -> str:
     if value is None:
-        return "> 30"
+        return "n/a"
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
     if isinstance(value, list):
@@ -34,7 +42,7 @@ def _bars(title: str, labels: list[str], values: list[float | None], unit: str) 
         rows.append(
             f'<text x="0" y="{y + 12}" font-size="11">{html.escape(lab)}</text>'
             f'<rect x="110" y="{y}" width="{width:.1f}" height="14" fill="#4a7fb5"/>'
-            f'<text x="{115 + width:.1f}" y="{y + 12}" font-size="11">{_e(v)} {unit}</text>')
+            f'<text x="{115 + width:.1f}" y="{y + 12}" font-size="11">{_years(v)} {unit}</text>')
     h = 8 + 20 * len(labels)
     return (f"<h3>{html.escape(title)}</h3><svg viewBox=\"0 0 720 {h}\" width=\"100%\" "
             f"role=\"img\" aria-label=\"{html.escape(title)}\">{''.join(rows)}</svg>")
@@ -49,7 +57,7 @@ def _bess(b: dict[str, Any]) -> str:
         f"<tr><td class=l>{_e(u['name'])}</td><td class=l>{_e(u['serials'])}</td>"
         f"<td>{u['mass_kg']:,.0f}</td><td>{u['usable_energy_kwh']:,.1f}</td>"
         f"<td>{u['rated_power_kw']:,.1f}</td><td>{min(u['soh']):.3f}</td>"
-        f"<td>{_e(u['years_to_threshold'])}</td><td>{u['round_trip_efficiency']:.1%}</td></tr>"
+        f"<td>{_years(u['years_to_threshold'])}</td><td>{u['round_trip_efficiency']:.1%}</td></tr>"
         for u in units)
     milp, greedy = b["milp"], b["greedy"]
     greedy_txt = ("greedy baseline found no valid assignment" if greedy is None else
@@ -60,7 +68,7 @@ def _bess(b: dict[str, Any]) -> str:
     return (
         f"<h2>BESS units ({len(units)})</h2>"
         f"<p>Objective <b>{_e(b['objective'])}</b>: {_e(milp['method'])} value "
-        f"{milp['objective_value']:,.4g} ({_e(milp['status'])}, MIP gap {_e(milp['mip_gap'])}, "
+        f"{milp['objective_value']:,.4g} ({_e(milp['status'])}, MIP gap {_gap(milp['mip_gap'])}, "
         f"{milp['solve_time_s']:.2f} s); {greedy_txt}. Candidates: {b['candidates']}.</p>"
         f"<table>{head}{body}</table>"
         + _bars("Usable energy at rated power", names,
