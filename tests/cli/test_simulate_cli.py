@@ -89,3 +89,13 @@ def test_bad_options_are_user_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--step" in proc.stderr
     proc = _packlife("simulate", "no-such-site", "--out", str(tmp_path))
     assert proc.returncode == 2 and "unknown scenario" in proc.stderr
+
+
+def test_json_output_stays_clean_when_the_mpc_uses_highs(tmp_path: Path) -> None:
+    text = (BUILTIN_DIR / "jlr-test-site.toml").read_text(encoding="utf-8")
+    site = tmp_path / "mpc.toml"
+    site.write_text(text.replace('vehicle_algorithm = "llf"', 'vehicle_algorithm = "mpc"'), "utf-8")
+    proc = _packlife("simulate", str(site), "--days", "0.5", "--json", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)  # a HiGHS banner on stdout would break this
+    assert summary["vehicles_served"] > 0

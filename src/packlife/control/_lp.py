@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 
@@ -61,8 +65,7 @@ def solve_lp(
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(float)
     lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs(highspy)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
     h.run()
@@ -70,3 +73,23 @@ def solve_lp(
     if status != highspy.HighsModelStatus.kOptimal:
         raise InfeasibleError(f"{what}: HiGHS returned {h.modelStatusToString(status)}")
     return np.asarray(h.getSolution().col_value, dtype=float)
+
+
+def quiet_highs(highspy: Any) -> Any:
+    """A silent ``Highs`` instance.
+
+    HiGHS prints its banner to the C-level stdout the first time one is built in a process, which
+    would corrupt ``--json`` output; fd 1 is muted while it is built, then output is switched off.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    return h

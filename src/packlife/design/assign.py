@@ -29,8 +29,6 @@ over pack types is solved instead (:func:`_build_aggregated`).
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +39,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from packlife._typing import FloatArray
+from packlife.control._lp import quiet_highs
 from packlife.errors import InfeasibleError
 
 Objective = Literal["energy", "equal", "life"]
@@ -657,30 +656,13 @@ def _load(highspy: Any, m: _Model, rules: UnitRules, two_stage: bool) -> Any:
     if m.z_col is not None:
         integrality[m.z_col] = highspy.HighsVarType.kContinuous
     lp.integrality_ = integrality.tolist()
-    h = _quiet_highs(highspy)
+    h = quiet_highs(highspy)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 1)
     h.setOptionValue("mip_heuristic_effort", MIP_HEURISTIC_EFFORT)
     h.setOptionValue("mip_rel_gap", rules.mip_rel_gap)
     h.setOptionValue("time_limit", rules.time_limit_s * (0.6 if two_stage else 1.0))
     h.passModel(lp)
-    return h
-
-
-def _quiet_highs(highspy: Any) -> Any:
-    """A silent ``Highs`` instance: HiGHS prints its banner to the C-level stdout on the first
-    construction in a process, which would corrupt ``--json`` output, so fd 1 is muted meanwhile."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
     return h
 
 
