@@ -2,7 +2,7 @@
 
 The OCV table (built in conftest) and the overpotential factor ``k`` come from the 25 °C HPPC
 file; the 10 °C and 40 °C HPPC files (same cell, other temperature, other day) are held out.
-The in-sample 25 °C windows are only reported in benchmarks/results/grading.md.
+The in-sample 25 °C windows are only reported in benchmarks/RESULTS.md (grading section).
 """
 
 from __future__ import annotations
