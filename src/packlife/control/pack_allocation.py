@@ -18,6 +18,9 @@ from packlife.control.types import PackLimits
 from packlife.models.ecm import max_power_w
 
 _EPS_W = 1e-9
+#: Weights below this count as zero [Wh]: tiny and subnormal weights (which CPUs in
+#: flush-to-zero mode treat as 0 in some operations but not in comparisons) must not skew the split.
+_MIN_WEIGHT = 1e-12
 
 
 @njit(cache=True)
@@ -57,9 +60,9 @@ def allocate_by_weight(
             break
         total = 0.0
         for i in range(n):
-            if free[i]:
+            if free[i] and weight[i] > _MIN_WEIGHT:
                 total += weight[i]
-        use_limits = total <= 0.0
+        use_limits = total <= _MIN_WEIGHT
         if use_limits:
             for i in range(n):
                 if free[i]:
@@ -70,10 +73,16 @@ def allocate_by_weight(
         for i in range(n):
             if not free[i]:
                 continue
-            w = (limit_w[i] - out_w[i]) if use_limits else weight[i]
+            if use_limits:
+                w = limit_w[i] - out_w[i]
+            else:
+                w = weight[i] if weight[i] > _MIN_WEIGHT else 0.0
             give = remaining * (w / total)
-            if give > remaining - placed:  # never over-place (rounding, subnormal weights)
-                give = remaining - placed
+            left = remaining - placed
+            if give > left:  # never over-place (rounding)
+                give = left
+            if give <= 0.0:
+                continue
             head = limit_w[i] - out_w[i]
             take = give if give < head else head
             out_w[i] += take
