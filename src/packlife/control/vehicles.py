@@ -122,8 +122,9 @@ LARGE_BEV_100 = VehicleModel(
     soc=(0.0, 0.5, 0.8, 0.9, 1.0),
     dc_power_kw=(150.0, 150.0, 80.0, 40.0, 10.0),
     sources=(
-        "/work/shared/research/industry.md §3 (pack class figures; no published Range Rover "
-        "Electric charging curve found)",
+        "https://www.jaguarlandrover.com/news/2024/04/jlr-powers-zero-emissions-charging-first-energy-storage-system"
+        " — Range Rover Electric named as the vehicle tested; no published charging curve found,"
+        " so the ~100 kWh / 150 kW figures are a class estimate (packlife catalog: I-PACE 90 kWh)",
     ),
     estimated="whole curve is a class estimate (peak 150 kW, taper from 50 % SoC)",
 )
