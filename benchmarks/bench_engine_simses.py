@@ -22,17 +22,15 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from packlife.catalog import get_pack_model
-from packlife.simulation.engine import Engine, EngineConfig
-from packlife.simulation.system import build_systems, soc_window
+from packlife.simulation.system import soc_window
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_engine import DAYS, PACK_ID, daily_duty, seven_pack_specs
+from bench_engine import DAYS, PACK_ID, best_year, daily_duty, seven_pack_specs
 
 HERE = Path(__file__).parent
 WORK = HERE / "_work"
@@ -79,27 +77,12 @@ def ensure_simses_venv() -> Path:
 
 def run_packlife(ageing: bool, repeat: int) -> dict[str, object]:
     """The packlife year; best CPU time of ``repeat`` runs after a warm-up."""
-    day, amb = daily_duty(DT_S)
-    system = build_systems([seven_pack_specs()], ambient_c=float(amb[0]))
-    config = EngineConfig(
-        dt_s=DT_S, output_interval_s=900.0, ageing=ageing, ageing_interval_s=3600.0
-    )
-    Engine(system, config).run_repeated(day, 1, amb)
-    best = None
-    res = None
-    for _ in range(repeat):
-        eng = Engine(system, config, max_duration_s=DAYS * 86400.0)
-        w0, c0 = time.perf_counter(), time.process_time()
-        eng.run_repeated(day, DAYS, amb)
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-        if best is None or cpu < best[1]:
-            best = (wall, cpu)
-        res = eng.result()
-    assert best is not None and res is not None
+    _, amb = daily_duty(DT_S)
+    wall, cpu, res, steps_per_day = best_year(DT_S, ageing, repeat, ambient_c=float(amb[0]))
     return {
-        "loop_wall_s": best[0],
-        "loop_cpu_s": best[1],
-        "pack_steps": 7 * day.size * DAYS,
+        "loop_wall_s": wall,
+        "loop_cpu_s": cpu,
+        "pack_steps": 7 * steps_per_day * DAYS,
         "delivered_discharge_mwh": float(res.delivered_discharge_wh[0] / 1e6),
         "unmet_discharge_kwh": float(res.unmet_discharge_wh[0] / 1e3),
         "soh_end": [round(float(x), 4) for x in res.soh_end[0]],
