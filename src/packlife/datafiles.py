@@ -6,11 +6,27 @@ import tomllib
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from packlife.errors import DataFileError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Source(BaseModel):
+    """A reference and what it supports."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(min_length=8, description="URL or DOI of the source")
+    supports: str = Field(min_length=3, description="which values this source supports")
+
+
+class EstimatedField(BaseModel):
+    """A value that is an estimate rather than a published figure, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    field: str
+    reason: str = Field(min_length=3)
 
 
 def describe_validation_error(exc: ValidationError) -> list[str]:

@@ -11,23 +11,10 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from packlife.datafiles import EstimatedField as EstimatedField  # re-exported for the catalog
+from packlife.datafiles import Source as Source
+
 Chemistry = Literal["nmc", "lmo", "lmo_nca", "lfp", "nca"]
-
-
-class Source(BaseModel):
-    """A reference and what it supports."""
-
-    model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, description="URL or DOI of the source")
-    supports: str = Field(min_length=3, description="which values this source supports")
-
-
-class EstimatedField(BaseModel):
-    """A value that is an estimate rather than a published figure, and why."""
-
-    model_config = ConfigDict(extra="forbid")
-    field: str
-    reason: str = Field(min_length=3)
 
 
 def _check_axis(name: str, values: list[float]) -> None:

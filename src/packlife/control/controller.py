@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from packlife._typing import FloatArray
-from packlife.control.pack_allocation import allocate_by_weight, allocate_min_loss
+from packlife.control.pack_allocation import allocate_by_weight, allocate_min_loss, ramp_limited_w
 from packlife.control.sources import KIND_RANK, dispatch_sources, source_capacity_w
 from packlife.control.types import (
     ControllerConfig,
@@ -64,10 +64,9 @@ def effective_pack_limits_w(
         reasons.append(LimitReason("pack power", 0.0, f"pack {i + 1} faulted (isolated)"))
     for i in np.flatnonzero(~packs.joined & ~packs.faulted):
         reasons.append(LimitReason("pack power", 0.0, f"pack {i + 1} not joined"))
-    if np.isfinite(ramp_w_per_s) and previous_pack_w is not None:
-        step_up = ramp_w_per_s * step_s
-        dis = np.minimum(dis, np.maximum(previous_pack_w, 0.0) + step_up)
-        chg = np.minimum(chg, np.maximum(-previous_pack_w, 0.0) + step_up)
+    if previous_pack_w is not None:
+        dis = ramp_limited_w(dis, previous_pack_w, ramp_w_per_s, step_s, discharge=True)
+        chg = ramp_limited_w(chg, previous_pack_w, ramp_w_per_s, step_s, discharge=False)
     return dis, chg, reasons
 
 

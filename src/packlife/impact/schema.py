@@ -8,21 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
-class Source(BaseModel):
-    """A reference and what it supports."""
-
-    model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, description="URL or DOI of the source")
-    supports: str = Field(min_length=3, description="which values this source supports")
-
-
-class EstimatedField(BaseModel):
-    """A value that is an estimate rather than a published figure, and why."""
-
-    model_config = ConfigDict(extra="forbid")
-    field: str
-    reason: str = Field(min_length=3)
+from packlife.datafiles import EstimatedField, Source
 
 
 class FuelCurve(BaseModel):

@@ -149,7 +149,9 @@ def run_scenario(
             books.limit_counts[reason.source] = books.limit_counts.get(reason.source, 0) + 1
         amb = inputs.ambient_c[c * steps_per_ctrl : (c + 1) * steps_per_ctrl]
         delivered = engine.advance(np.full((1, steps_per_ctrl), sp.bess_power_w), amb)[0]
-        flows = _book_interval(scenario, books, sp, delivered, step_s, plugged, t + ctrl_s)
+        flows = _book_interval(
+            scenario, inputs.efficiency, books, sp, delivered, step_s, plugged, t + ctrl_s
+        )
         demand[c] = flows[0] + flows[1]
         flows_sum[: len(flows)] += flows
         flows_sum[5] += float(np.mean(amb))
@@ -301,6 +303,7 @@ def _to_bus_side(state: OutputState, eta_out: float) -> OutputState:
 
 def _book_interval(
     scenario: Scenario,
+    eff: dict[str, float],
     books: _Books,
     sp: Setpoints,
     delivered_w: FloatArray,
@@ -338,7 +341,6 @@ def _book_interval(
     )
     books.curtailed_wh += sp.curtailed_w * dur_h
     books.conv_loss_wh += float(out_bus_wh.sum()) * (1 - eta_out) + load_bus_wh * (1 - eta_load)
-    eff = _input_efficiencies(scenario)
     for name, e_bus in src_bus.items():
         e_in = e_bus / eff[name] if e_bus >= 0 else e_bus * eff[name]
         books.source_ac_wh[name] += e_in
@@ -356,17 +358,6 @@ def _book_interval(
         e_bus = src_bus.get(name, 0.0)
         flows.append((e_bus / eff[name] if e_bus >= 0 else e_bus * eff[name]) / dur_h)
     return np.array([*flows[:5], 0.0, *flows[5:]])
-
-
-def _input_efficiencies(scenario: Scenario) -> dict[str, float]:
-    b = scenario.bess
-    by_kind = {
-        "grid": b.grid_inverter_efficiency,
-        "pv": b.grid_inverter_efficiency,
-        "generator": b.grid_inverter_efficiency,
-        "dc_charger": b.dc_inlet_efficiency,
-    }
-    return {s.name: by_kind[s.kind] for s in scenario.sources}
 
 
 def _reduce_sources(scenario: Scenario, src_bus: dict[str, float], excess_wh: float) -> None:

@@ -99,11 +99,7 @@ def summarise(result: SiteResult) -> dict[str, Any]:
     factor = sc.impact.diesel_factor
     co2_diesel = diesel_co2_kg(base["litres"], factor)
     grid_kwh = sum(
-        max(v, 0.0)
-        for s in sc.sources
-        if s.kind in ("grid", "dc_charger")
-        for k, v in sources_kwh.items()
-        if k == s.name
+        max(sources_kwh[s.name], 0.0) for s in sc.sources if s.kind in ("grid", "dc_charger")
     )
     co2_grid = grid_co2_kg(grid_kwh * KWH, sc.impact.grid_intensity)
     co2_gen_bess = diesel_co2_kg(gen_litres_bess, factor)
