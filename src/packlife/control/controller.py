@@ -2,8 +2,9 @@
 
 :func:`decide` is the typed Python face of the compiled rules in
 :mod:`packlife.control.kernels`: it lays one :class:`SiteSnapshot` out as arrays, calls
-:func:`~packlife.control.kernels.decide_kernel` — the very function the simulator's compiled site loop calls every control interval — and turns
-the result back into :class:`Setpoints` with a :class:`LimitReason` for every limit that bound.
+:func:`~packlife.control.kernels.decide_kernel` — the very function the simulator's compiled
+site loop calls every control interval — and turns the result back into :class:`Setpoints` with
+a :class:`LimitReason` for every limit that bound.
 Order of one cycle and the bus balance: see :mod:`packlife.control.kernels`.
 
 The MPC (``vehicle_algorithm = "mpc"``) plans on HiGHS in Python (:mod:`packlife.control.mpc`);
