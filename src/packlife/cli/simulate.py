@@ -14,6 +14,7 @@ from rich.table import Table
 
 from packlife.cli._common import console, err_console, print_json
 from packlife.errors import ConsistencyError, PacklifeError
+from packlife.simulation.site_loop import compiled_on_disk
 from packlife.simulation.system import PackSpec
 from packlife.site.outputs import write_outputs
 from packlife.site.run import run_scenario
@@ -63,6 +64,11 @@ def simulate_cmd(
     elif record:
         raise PacklifeError("--record needs --unit: only registered packs can be recorded")
     sessions = _sessions(sc, path, sessions_csv)
+    if not compiled_on_disk():
+        err_console.print(
+            "compiling the simulator for this machine (first run only, about a minute) …",
+            highlight=False,
+        )
     with Progress(
         TextColumn("[bold]simulating[/bold] " + sc.name),
         BarColumn(),

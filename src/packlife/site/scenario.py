@@ -171,6 +171,13 @@ class ControllerSettings(_Strict):
     vehicle_algorithm: VehicleAlgorithm = "llf"
     pack_split: PackSplit = "usable_energy"
     min_output_power_kw: float = Field(3.0, ge=0)
+    mpc_interval_s: float | None = Field(
+        None,
+        gt=0,
+        le=3600,
+        description="how often the MPC re-plans [s] (a multiple of the control interval; "
+        "default: the control interval, at least 60 s)",
+    )
 
 
 class ImpactSettings(_Strict):
