@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
 from packlife.errors import DataFileError
 
 M = TypeVar("M", bound=BaseModel)
+
+#: A float that must be finite (``inf``/``nan`` are refused with the field named).
+FiniteFloat = Annotated[float, AllowInfNan(False)]
+#: Model config of every user-facing schema: unknown fields and non-finite numbers refused.
+STRICT_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Source(BaseModel):
@@ -56,6 +61,10 @@ def read_toml(path: Path) -> dict[str, object]:
         raise DataFileError(path, [f"not valid TOML: {exc}"]) from None
     except UnicodeDecodeError:
         raise DataFileError(path, ["not a UTF-8 text file"]) from None
+    except IsADirectoryError:
+        raise DataFileError(path, ["is a folder, expected a TOML file"]) from None
+    except OSError as exc:
+        raise DataFileError(path, [f"cannot be read: {exc.strerror or exc}"]) from None
 
 
 def load_model(path: Path, model: type[M], data: dict[str, object] | None = None) -> M:
