@@ -53,7 +53,8 @@ def simulate_cmd(
     record: bool = typer.Option(
         False,
         "--record",
-        help="Record each pack's operating summary in the registry (with --unit).",
+        help="Record each pack's simulated operating summary in the registry (with --unit);"
+        " kept as a simulation, never as measured history.",
     ),
 ) -> None:
     """Simulate a site: packs, inputs, controller and vehicles; prove energy, diesel and CO2."""
@@ -132,7 +133,7 @@ def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
 
 
 def _record(db: str | None, sc: Scenario, summary: dict[str, Any]) -> None:
-    """Record each pack's operating summary (throughput, cycles, SoH trend, harmful events)."""
+    """Record each pack's simulated operating summary (kept apart from measured history)."""
     from packlife.registry.service import record_operating_summary
 
     start = sc.simulation.start
@@ -161,6 +162,7 @@ def _record(db: str | None, sc: Scenario, summary: dict[str, Any]) -> None:
                 "period_start": start.date().isoformat(),
                 "period_end": end.date().isoformat(),
                 "harmful_events": events,
+                "simulated": True,  # a simulation, never measured operating history
             },
         )
 

@@ -1,0 +1,124 @@
+"""One error path for every command (issue #17): exit 2 with one paragraph for user errors,
+markup escaped, a crash log for internal errors, --version, -v/-q, hints for missing extras."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import packlife
+from packlife.cli import main as cli_main
+from packlife.site.scenario import BUILTIN_DIR
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``packlife ARGS`` in-process through ``main()``: (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    old = sys.argv
+    sys.argv = ["packlife", *args]
+    try:
+        cli_main.main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version_flag_and_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--version")[:2] == (0, f"packlife {packlife.__version__}\n")
+    assert run(capsys, "version")[1].strip() == packlife.__version__
+
+
+def test_verbose_and_quiet_set_stdlib_logging(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = logging.getLogger("packlife")
+    run(capsys, "-vv", "catalog", "show", "nissan_leaf_24kwh")
+    assert logger.level == logging.DEBUG
+    run(capsys, "-q", "catalog", "show", "nissan_leaf_24kwh")
+    assert logger.level == logging.ERROR
+    run(capsys, "catalog", "show", "nissan_leaf_24kwh")
+    assert logger.level == logging.WARNING
+
+
+def test_bracketed_text_in_errors_is_printed_verbatim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (BUILTIN_DIR / "jlr-test-site.toml").read_text(encoding="utf-8")
+    (tmp_path / "[red]").mkdir()
+    bad = tmp_path / "[red]" / "site.toml"
+    bad.write_text(text.replace('name = "site_supply"', 'name = "Site [Supply]"'),
+                   encoding="utf-8")
+    code, _, err = run(capsys, "simulate", str(bad), "--out", str(tmp_path / "o"))
+    flat = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err
+    assert "^[a-z0-9_]+$" in flat and "Site [Supply]" in flat and "[red]/site.toml" in flat.replace(" ", "")
+
+
+def test_markup_in_a_catalog_id_does_not_crash(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "catalog", "show", "[/bold]")
+    assert code == 2 and "[/bold]" in err and "Traceback" not in err
+
+
+def test_folders_given_as_files_are_user_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (("simulate", str(tmp_path / "d.toml")),
+                 ("design", "--inventory", str(tmp_path)),
+                 ("registry", "import", str(tmp_path), "--db", str(tmp_path / "r.sqlite"))):
+        (tmp_path / "d.toml").mkdir(exist_ok=True)
+        code, _, err = run(capsys, *args)
+        assert code == 2 and "folder" in err and "Traceback" not in err, (args, err)
+
+
+def test_an_internal_error_writes_a_crash_log_and_says_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cli_main.LOG_DIR_ENV, str(tmp_path / "logs"))
+
+    def broken() -> None:
+        raise RuntimeError("postgresql://bob:hunter2@db/reg went away")
+
+    monkeypatch.setattr(cli_main, "app", broken)
+    code, _, err = run(capsys)
+    assert code == 1 and "Traceback" not in err and "internal error (RuntimeError" in err
+    (log,) = (tmp_path / "logs").iterdir()
+    assert str(log) in " ".join(err.split()).replace(" ", "") or log.name in err
+    body = log.read_text()
+    assert "Traceback" in body and "RuntimeError" in body
+    assert "hunter2" not in body + err
+
+
+@pytest.mark.parametrize(("module", "extra"), [("highspy", "opt"), ("sqlalchemy", "db"),
+                                                ("galvani", "grading")])
+def test_a_missing_optional_dependency_names_the_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, module: str, extra: str
+) -> None:
+    def missing() -> None:
+        raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+
+    monkeypatch.setattr(cli_main, "app", missing)
+    code, _, err = run(capsys)
+    assert code == 2 and f"packlife[{extra}]" in err and "Traceback" not in err
+
+
+def test_a_bare_install_without_sqlalchemy_tells_which_extra(tmp_path: Path) -> None:
+    script = ("import sys; sys.modules['sqlalchemy'] = None\n"
+              "from packlife.cli.main import main\n"
+              f"sys.argv = ['packlife', 'registry', 'init', '--db', {str(tmp_path / 'r.db')!r}]\n"
+              "main()\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False, env=os.environ.copy())
+    assert proc.returncode == 2, proc.stderr
+    assert "packlife[db]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "simulate", "--days", "abc")
+    assert code == 2
