@@ -49,9 +49,9 @@ def test_text_limits_hold_on_both_databases_before_the_database(
 
 def test_unit_recycler_and_reason_limits(db_url: str, catalog_ids: tuple[str, str]) -> None:
     _pack(db_url, catalog_ids[0])
-    with pytest.raises(PacklifeError, match="unit .* at most 64"):
+    with pytest.raises(PacklifeError, match=r"unit .* at most 64"):
         service.assign(db_url, "P1", "U" * 65, 0, on=D(2025, 1, 1))
-    with pytest.raises(PacklifeError, match="recycler .* at most 128"):
+    with pytest.raises(PacklifeError, match=r"recycler .* at most 128"):
         service.recycle(db_url, "P1", recycler="R" * 129, on=D(2025, 1, 1))
 
 
@@ -77,10 +77,10 @@ def test_event_dates_stay_in_order_and_out_of_the_future(
     with pytest.raises(PacklifeError, match="is in the future"):
         service.assign(db_url, "P1", "U", 0, on=TODAY + dt.timedelta(days=10))
     service.assign(db_url, "P1", "U", 0, on=D(2025, 1, 1))
-    with pytest.raises(PacklifeError, match="retirement date 2024-12-01 .* is before"):
+    with pytest.raises(PacklifeError, match=r"retirement date 2024-12-01 .* is before"):
         service.retire(db_url, "P1", reason="weak", on=D(2024, 12, 1))
     service.retire(db_url, "P1", reason="weak", on=D(2025, 6, 1))
-    with pytest.raises(PacklifeError, match="recycling date 2025-05-01 .* is before"):
+    with pytest.raises(PacklifeError, match=r"recycling date 2025-05-01 .* is before"):
         service.recycle(db_url, "P1", recycler="R Ltd", on=D(2025, 5, 1))
     with pytest.raises(PacklifeError, match="is in the future"):
         service.recycle(db_url, "P1", recycler="R Ltd", on=TODAY + dt.timedelta(days=400))
@@ -103,7 +103,7 @@ def test_an_unfit_pack_needs_force_and_a_reason_which_is_audited(
     _pack(db_url, catalog_ids[0])
     service.record_grade_results(db_url, [{"serial": "P1", "soh": 0.5, "grade": "recycle",
                                            "reasons": ["soh 0.50 < 0.60"]}])
-    with pytest.raises(PacklifeError, match="disposition 'recycle'.*--force --reason"):
+    with pytest.raises(PacklifeError, match=r"disposition 'recycle'.*--force --reason"):
         service.assign(db_url, "P1", "U", 0, on=D(2025, 1, 1))
     assert service.show(db_url, "P1")["unit"] is None
     state = service.assign(db_url, "P1", "U", 0, on=D(2025, 1, 1), actor="carol",
@@ -138,7 +138,7 @@ def test_measured_summaries_in_the_future_are_refused(
 ) -> None:
     _pack(sqlite_url, catalog_ids[0])
     future = (TODAY + dt.timedelta(days=30)).isoformat()
-    with pytest.raises(PacklifeError, match="period_end .* is in the future"):
+    with pytest.raises(PacklifeError, match=r"period_end .* is in the future"):
         service.record_operating_summary(sqlite_url, "P1", {
             "energy_throughput_kwh": 5.0, "efc": 0.1, "period_end": future})
     with pytest.raises(PacklifeError, match="period_end 2025-01-01 is before period_start"):
