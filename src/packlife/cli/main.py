@@ -29,6 +29,10 @@ EXTRA_OF_MODULE = {
     "sqlalchemy": "db", "alembic": "db", "psycopg": "db",
     "highspy": "opt", "pvlib": "opt",
     "galvani": "grading",
+    "fastapi": "api", "uvicorn": "api", "httpx": "api",
+    "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
+    "websockets": "protocols",
+    "dask": "fleet", "distributed": "fleet",
 }
 #: Environment variable that overrides where crash logs go.
 LOG_DIR_ENV = "PACKLIFE_LOG_DIR"
