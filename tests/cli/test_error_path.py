@@ -123,3 +123,30 @@ def test_a_bare_install_without_sqlalchemy_tells_which_extra(tmp_path: Path) -> 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "simulate", "--days", "abc")
     assert code == 2
+
+
+def test_more_user_errors_of_issue_17_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "r.sqlite")
+    csv = tmp_path / "p.csv"
+    csv.write_text("serial,catalog_id,soh\nP[1],nissan_leaf_24kwh,0.8\n", encoding="utf-8")
+    assert run(capsys, "registry", "init", "--db", db)[0] == 0
+    assert run(capsys, "registry", "import", str(csv), "--db", db)[0] == 0
+    code, out, _ = run(capsys, "registry", "show", "P[1]", "--db", db)
+    assert code == 0 and "P[1]" in out  # a bracketed serial is printed, not eaten or crashing
+    cases = [
+        (("simulate", "leaf-portable", "--days", "0.0001", "--out", str(tmp_path / "o")),
+         "no whole step"),
+        (("simulate", "leaf-portable", "--days", "nan"), "--days must lie within"),
+        (("registry", "passport", "P[1]", "--db", db, "--base-url", "javascript:alert(1)"),
+         "must be an http(s) URL"),
+        (("registry", "passport", "P[1]", "--db", db, "--tier", "admin"), "access tier 'admin'"),
+        (("registry", "assign", "P[1]", "--unit", "U", "--slot", "0", "--force", "--db", db),
+         "--force and --reason go together"),
+        (("registry", "passport", "P[1]", "--db", db, "--out", str(tmp_path)), "is a folder"),
+    ]
+    for args, message in cases:
+        code, _, err = run(capsys, *args)
+        flat = " ".join(err.split())
+        assert code == 2 and message in flat and "Traceback" not in err, (args, err)

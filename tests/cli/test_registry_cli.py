@@ -99,7 +99,7 @@ def test_retire_recycle_and_env_url(tmp_path: Path, capsys: pytest.CaptureFixtur
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PACKLIFE_DB_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
     csv = tmp_path / "one.csv"
-    csv.write_text(f"serial,catalog_id\nP1,{PACK_ID}\n", encoding="utf-8")
+    csv.write_text(f"serial,catalog_id,first_life_end\nP1,{PACK_ID},2024-06-01\n", encoding="utf-8")
     _ok(capsys, "init")
     _ok(capsys, "import", str(csv))
     _ok(capsys, "assign", "P1", "--unit", "U", "--slot", "0", "--date", "2025-01-01")

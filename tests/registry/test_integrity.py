@@ -229,3 +229,12 @@ def test_binary_and_utf16_import_files(tmp_path: Path, catalog_ids: tuple[str, s
     for path in (u16, binary):
         with pytest.raises(DataFileError):
             list(read_import_csv(path))
+
+
+def test_with_no_dates_known_no_event_predates_registration(
+    sqlite_url: str, catalog_ids: tuple[str, str]
+) -> None:
+    service.register_battery(sqlite_url, "N1", catalog_ids[0])
+    with pytest.raises(PacklifeError, match="before its registration on"):
+        service.retire(sqlite_url, "N1", reason="weak", on=D(2020, 1, 1))
+    assert service.retire(sqlite_url, "N1", reason="weak").status == "waste"

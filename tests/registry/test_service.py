@@ -120,7 +120,7 @@ def test_grade_letters_map_to_dispositions(db_url: str, catalog_ids: tuple[str, 
 
 def test_slot_rules(db_url: str, catalog_ids: tuple[str, str]) -> None:
     for s in ("A", "B"):
-        service.register_battery(db_url, s, catalog_ids[0])
+        service.register_battery(db_url, s, catalog_ids[0], first_life_end_on=D(2024, 6, 1))
     service.assign(db_url, "A", "U1", 0, on=D(2025, 1, 1))
     with pytest.raises(PacklifeError, match="slot 0 is taken by 'A'"):
         service.assign(db_url, "B", "U1", 0)

@@ -424,11 +424,14 @@ def unit_packs(db_url: str, unit_name: str) -> list[dict[str, Any]]:
 
 
 def _dated(session: Session, row: Battery, on: dt.date | None, what: str) -> str:
-    """The event date (default today), checked: not in the future, not before the battery was
-    made or its first life ended, not before its last dated event (history stays in order)."""
+    """The event date (default today), checked: not in the future; not before the battery was
+    made or its first life ended, or, when neither date is known, before its registration; not
+    before its last dated event (history stays in order)."""
     day = on or utc_now().date()
+    known = row.manufactured_on is not None or row.first_life_end_on is not None
     floors = [(row.manufactured_on, "its manufacture on"),
               (row.first_life_end_on, "the end of its first life on"),
+              (None if known else row.created_at.date(), "its registration on"),
               (row.status_changed_on, "its last status change on")]
     last = session.scalar(select(Assignment.unassigned_on).where(
         Assignment.battery_id == row.id, Assignment.unassigned_on.is_not(None))
