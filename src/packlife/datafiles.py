@@ -34,6 +34,12 @@ class EstimatedField(BaseModel):
     reason: str = Field(min_length=3)
 
 
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (an error never echoes a whole input)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_validation_error(exc: ValidationError) -> list[str]:
     """Turn a pydantic ``ValidationError`` into one line per problem: ``field: expected``."""
     lines = []
@@ -43,7 +49,7 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         if err["type"] == "missing":
             msg = "required field is missing"
         elif "input" in err and err["type"] not in ("extra_forbidden",):
-            msg = f"{msg} (got {err['input']!r})"
+            msg = f"{msg} (got {_short(err['input'])})"
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling against the schema)"
         lines.append(f"field '{loc}': {msg}")

@@ -150,3 +150,25 @@ def test_more_user_errors_of_issue_17_exit_2(
         code, _, err = run(capsys, *args)
         flat = " ".join(err.split())
         assert code == 2 and message in flat and "Traceback" not in err, (args, err)
+
+
+def test_design_out_on_a_full_disk_leaves_no_truncated_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    inventory = Path(__file__).parents[1] / "data" / "inventory" / "mixed_fleet.csv"
+    real = Path.write_text
+
+    def full_disk(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name == "design.html":
+            real(self, data[: len(data) // 2])  # part of it reached the disk
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    out = tmp_path / "design"
+    code, _, err = run(capsys, "design", "--inventory", str(inventory), "--out", str(out),
+                       "--modules-per-portable", "2")
+    assert code == 2 and "No space left on device" in " ".join(err.split())
+    assert list(tmp_path.iterdir()) == []  # no design folder, no temporary sibling

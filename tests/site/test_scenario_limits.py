@@ -67,3 +67,19 @@ def test_command_line_overrides_are_validated_like_the_file() -> None:
     short = sc.model_copy(update={"simulation": sc.simulation.model_copy(update={"days": 1e-5})})
     with pytest.raises(DataFileError, match=r"--days.*simulation"):
         revalidate(short, "--days")
+
+
+@pytest.mark.xfail(strict=True, raises=ZeroDivisionError,
+                   reason="control (lead, issue #17): 'equal' allocation with a 0 kW minimum "
+                   "divides by zero")
+def test_equal_allocation_with_a_zero_minimum_runs(tmp_path: Path) -> None:
+    from packlife.site.run import run_scenario
+    from packlife.site.sessions import synthetic_sessions
+
+    path = _scenario(tmp_path, 'vehicle_algorithm = "llf"',
+                     'vehicle_algorithm = "equal"\nmin_output_power_kw = 0.0')
+    sc, _ = load_scenario(str(path))
+    sc = revalidate(sc.model_copy(update={
+        "simulation": sc.simulation.model_copy(update={"days": 0.5})}))
+    assert sc.vehicles is not None
+    run_scenario(sc, synthetic_sessions(sc.vehicles, 0.5, sc.simulation.seed))
