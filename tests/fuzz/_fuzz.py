@@ -25,6 +25,7 @@ def fuzz(base: int, shrink: bool = True) -> settings:
     return settings(max_examples=max(1, int(base * SCALE)), deadline=None, database=None,
                     phases=phases,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture,
                                            HealthCheck.filter_too_much])
 
 
