@@ -238,3 +238,15 @@ def test_with_no_dates_known_no_event_predates_registration(
     with pytest.raises(PacklifeError, match="before its registration on"):
         service.retire(sqlite_url, "N1", reason="weak", on=D(2020, 1, 1))
     assert service.retire(sqlite_url, "N1", reason="weak").status == "waste"
+
+
+def test_actor_names_are_checked_for_every_writer(
+    db_url: str, catalog_ids: tuple[str, str], tmp_path: Path
+) -> None:
+    from packlife.registry.csv_import import import_csv
+
+    path = write_csv(tmp_path / "a.csv", "serial,catalog_id", [f"A,{catalog_ids[0]}"])
+    with pytest.raises(PacklifeError, match=r"actor .* at most 128"):
+        import_csv(path, db_url, actor="x" * 129)
+    with pytest.raises(PacklifeError, match=r"actor .* control character"):
+        service.register_battery(db_url, "B", catalog_ids[0], actor="eve\nroot")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -175,6 +175,10 @@ def transaction(db_url: str | None = None) -> Iterator[Session]:
         ) from None
     except OperationalError as exc:
         raise PacklifeError(f"registry database error: {_first_line(exc)}") from None
+    except DataError as exc:  # a value the database refuses (no SQL or parameters printed)
+        raise PacklifeError(
+            f"the registry refused a value, nothing was written: {_first_line(exc)}"
+        ) from None
 
 
 def init_db(db_url: str | None = None) -> str:

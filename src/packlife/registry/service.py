@@ -43,16 +43,14 @@ CATEGORIES = ("ev", "industrial", "lmt")
 
 
 def actor_name(actor: str | None = None) -> str:
-    """Who is acting: ``actor``, else ``$PACKLIFE_ACTOR``, else the login name."""
-    if actor:
-        return actor
-    env = os.environ.get("PACKLIFE_ACTOR")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    """Who is acting: ``actor``, else ``$PACKLIFE_ACTOR``, else the login name (checked text)."""
+    name = actor or os.environ.get("PACKLIFE_ACTOR")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "unknown"
+    return str(check_text("actor", name, required=True))
 
 
 def utc_now() -> dt.datetime:
@@ -461,7 +459,7 @@ def assign(db_url: str | None, serial: str, unit_name: str, slot: int, *,
         raise PacklifeError(f"slot {slot} must lie within 0–10000")
     unit_name = str(check_text("unit", unit_name, required=True))
     force_reason = check_text("reason", force_reason)
-    who = str(check_text("actor", actor_name(actor), required=True))
+    who = actor_name(actor)
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
         if row.status in ("waste", "recycled"):
@@ -517,7 +515,7 @@ def _close_assignment(session: Session, row: Battery, day: str, who: str) -> Non
 def unassign(db_url: str | None, serial: str, *, on: dt.date | None = None,
              actor: str | None = None) -> BatteryState:
     """Take a battery out of its unit slot on date ``on``."""
-    who = str(check_text("actor", actor_name(actor), required=True))
+    who = actor_name(actor)
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
         if open_assignment(session, row.id) is None:
@@ -530,7 +528,7 @@ def unassign(db_url: str | None, serial: str, *, on: dt.date | None = None,
 def retire(db_url: str | None, serial: str, *, reason: str, on: dt.date | None = None,
            actor: str | None = None) -> BatteryState:
     """End a battery's service life: unassign it and set the status ``waste``."""
-    who = str(check_text("actor", actor_name(actor), required=True))
+    who = actor_name(actor)
     reason = str(check_text("reason", reason, required=True))
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
@@ -544,7 +542,7 @@ def retire(db_url: str | None, serial: str, *, reason: str, on: dt.date | None =
 def recycle(db_url: str | None, serial: str, *, recycler: str, on: dt.date | None = None,
             actor: str | None = None) -> BatteryState:
     """Hand a battery to a recycler: status ``recycled`` with recycler and date."""
-    who = str(check_text("actor", actor_name(actor), required=True))
+    who = actor_name(actor)
     if not recycler.strip():
         raise PacklifeError("recycler must name the recycling company")
     recycler = str(check_text("recycler", recycler, required=True))
