@@ -172,3 +172,19 @@ def test_design_out_on_a_full_disk_leaves_no_truncated_files(
                        "--modules-per-portable", "2")
     assert code == 2 and "No space left on device" in " ".join(err.split())
     assert list(tmp_path.iterdir()) == []  # no design folder, no temporary sibling
+
+
+def test_registry_packs_out_of_the_simulator_range_are_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "r.sqlite")
+    csv = tmp_path / "p.csv"
+    csv.write_text("serial,catalog_id,soh,first_life_end\n"
+                   "P1,range_rover_phev_p440e,1.1,2024-06-01\n", encoding="utf-8")
+    for args in (("registry", "init"), ("registry", "import", str(csv)),
+                 ("registry", "assign", "P1", "--unit", "U", "--slot", "0")):
+        assert run(capsys, *args, "--db", db)[0] == 0
+    code, _, err = run(capsys, "simulate", "jlr-test-site", "--unit", "U", "--db", db,
+                       "--out", str(tmp_path / "o"))
+    flat = " ".join(err.split())
+    assert code == 2 and "registry unit 'U': field 'bess.packs.0.soh'" in flat, err

@@ -120,7 +120,7 @@ def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
                 f"pack {r['serial']} in unit {unit!r} has no SoH yet: grade it first"
             )
         packs.append(
-            PackSpec(
+            PackSpec.model_construct(  # validated with the whole scenario below
                 catalog_id=r["catalog_id"],
                 serial=r["serial"],
                 soh=float(r["soh"]),
@@ -129,7 +129,7 @@ def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
             )
         )
     bess = sc.bess.model_copy(update={"packs": packs, "name": f"{sc.bess.name} — unit {unit}"})
-    return sc.model_copy(update={"bess": bess})
+    return revalidate(sc.model_copy(update={"bess": bess}), f"registry unit {unit!r}")
 
 
 def _record(db: str | None, sc: Scenario, summary: dict[str, Any]) -> None:
