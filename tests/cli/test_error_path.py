@@ -109,15 +109,26 @@ def test_a_missing_optional_dependency_names_the_extra(
     assert code == 2 and f"packlife[{extra}]" in err and "Traceback" not in err
 
 
-def test_a_bare_install_without_sqlalchemy_tells_which_extra(tmp_path: Path) -> None:
-    script = ("import sys; sys.modules['sqlalchemy'] = None\n"
+INVENTORY = Path(__file__).parents[1] / "data" / "inventory" / "mixed_fleet.csv"
+
+
+@pytest.mark.parametrize(("module", "extra", "args"), [
+    ("sqlalchemy", "db", ["registry", "init", "--db", "{tmp}/r.db"]),
+    ("highspy", "opt", ["design", "--inventory", str(INVENTORY), "--units", "1"]),
+    ("pvlib", "opt", ["simulate", "offgrid-event", "--days", "0.1", "--out", "{tmp}/o"]),
+])
+def test_a_bare_install_tells_which_extra_a_command_needs(
+    tmp_path: Path, module: str, extra: str, args: list[str]
+) -> None:
+    argv = ["packlife", *(a.format(tmp=tmp_path) for a in args)]
+    script = (f"import sys; sys.modules[{module!r}] = None\n"
               "from packlife.cli.main import main\n"
-              f"sys.argv = ['packlife', 'registry', 'init', '--db', {str(tmp_path / 'r.db')!r}]\n"
+              f"sys.argv = {argv!r}\n"
               "main()\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=False, env=os.environ.copy())
+                          timeout=300, check=False, env=os.environ.copy())
     assert proc.returncode == 2, proc.stderr
-    assert "packlife[db]" in proc.stderr and "Traceback" not in proc.stderr
+    assert f"packlife[{extra}]" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
