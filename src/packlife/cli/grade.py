@@ -6,6 +6,7 @@ back to its ``files`` command when the first argument is not a sub-command name.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,11 @@ def _context(
     pol = load_policy(policy)
     ctx = context_from_catalog(catalog_id, level, pol) if catalog_id else GradeContext(policy=pol)
     if rated_capacity_ah is not None:
-        if rated_capacity_ah <= 0:
-            raise PacklifeError(f"--rated-capacity-ah must be positive (got {rated_capacity_ah})")
+        if not math.isfinite(rated_capacity_ah) or rated_capacity_ah <= 0:
+            raise PacklifeError(
+                f"--rated-capacity-ah must be a positive finite number of Ah "
+                f"(got {rated_capacity_ah})"
+            )
         ctx.rated_capacity_ah = rated_capacity_ah
     if history is not None:
         ctx.history = {s.serial: s for s in read_bms(history)}
@@ -132,6 +136,11 @@ def files_cmd(
         None, "--temperature-c", help="Test temperature [°C] for files without temperature_c."
     ),
     serial: str | None = typer.Option(None, "--serial", help="Serial for a single file."),
+    rest_current_a: float | None = typer.Option(
+        None,
+        "--rest-current-a",
+        help="Rest threshold [A] for files without a step column (default C/500 of the rating).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON records."),
     db: str | None = typer.Option(None, "--db", help="Record results in the registry at URL."),
 ) -> None:
@@ -147,6 +156,12 @@ def files_cmd(
         )
     ctx = _context(rated_capacity_ah, catalog_id, level, policy, history)
     ctx.test_temperature_c = temperature_c
+    if rest_current_a is not None:
+        if not math.isfinite(rest_current_a) or rest_current_a <= 0:
+            raise PacklifeError(
+                f"--rest-current-a must be a positive finite number of A (got {rest_current_a})"
+            )
+        ctx.rest_current_a = rest_current_a
     results: list[dict[str, object]] = []
     with Progress(
         TextColumn("grading"),

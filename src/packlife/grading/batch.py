@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import numpy as np
 
 from packlife.chemistry.schema import ParameterSet
 from packlife.errors import PacklifeError
+from packlife.grading.capacity import CapacityAssessment, assess_capacity
 from packlife.grading.estimators import (
+    COULOMB_REL_UNCERTAINTY,
     Pulses,
     capacity_from_discharge,
     dcir_from_pulses,
@@ -20,6 +23,7 @@ from packlife.grading.estimators import (
     self_discharge_pct_per_month,
 )
 from packlife.grading.fast_soh import fast_capacity_estimate
+from packlife.grading.plausibility import capacity_reasons, soh_reasons, unit_reasons
 from packlife.grading.policy import (
     GradingPolicy,
     Measurements,
@@ -27,6 +31,7 @@ from packlife.grading.policy import (
     disposition_of,
     load_policy,
 )
+from packlife.grading.steps import Steps, segment_steps
 from packlife.io.bms import BmsSnapshot
 from packlife.io.detect import TestRecord, read_any
 from packlife.models.interp import interp2
@@ -55,6 +60,7 @@ class GradeContext:
     calendar_limit_years: float | None = None
     history: dict[str, BmsSnapshot] = field(default_factory=dict)
     today: dt.date | None = None
+    rest_current_a: float | None = None
 
 
 def context_from_catalog(
@@ -126,20 +132,105 @@ def _apply_history(m: Measurements, snap: BmsSnapshot | None) -> None:
     )
 
 
+@dataclass
+class CapacityOutcome:
+    """Capacity [Ah], its 1σ [Ah], the method, notes for the reasons, and reasons not to grade."""
+
+    capacity_ah: float | None = None
+    uncertainty_ah: float | None = None
+    method: str | None = None
+    notes: list[str] = field(default_factory=list)
+    implausible: list[str] = field(default_factory=list)
+    assessment: CapacityAssessment | None = None
+    rest_threshold_a: float | None = None
+
+
+def _step_ids(cols: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """One id per (cycle, step) pair from the cycler's columns, or None."""
+    step = cols.get("step")
+    if step is None:
+        return None
+    cycle = cols.get("cycle")
+    ids: np.ndarray = np.nan_to_num(np.asarray(step, dtype=float), nan=-1.0)
+    if cycle is not None:
+        ids = ids + 1e6 * np.nan_to_num(np.asarray(cycle, dtype=float), nan=-1.0)
+    return ids
+
+
 def _capacity(
-    t: np.ndarray, i: np.ndarray, v: np.ndarray, ctx: GradeContext
-) -> tuple[float | None, float | None, str | None]:
-    """(capacity [Ah], 1σ [Ah], method): a full discharge, else the ≤ 15-min estimate."""
-    cap = capacity_from_discharge(t, i, v)
-    if cap is not None:
-        return cap.capacity_ah, cap.uncertainty_ah, "full_discharge"
+    t: np.ndarray,
+    i: np.ndarray,
+    v: np.ndarray,
+    ctx: GradeContext,
+    temp: np.ndarray | None,
+    cols: Mapping[str, np.ndarray],
+) -> CapacityOutcome:
+    """Capacity from full CC discharges (grouped by rate and temperature), else a stepped
+    (HPPC-style) discharge, else the ≤ 15-min estimate; with plausibility checks."""
+    rated = ctx.rated_capacity_ah
+    steps = segment_steps(
+        i, step_id=_step_ids(cols), rated_capacity_ah=rated, rest_current_a=ctx.rest_current_a
+    )
+    out = _capacity_from_steps(t, i, v, ctx, temp, cols, steps)
+    out.rest_threshold_a = steps.rest_threshold_a
+    return out
+
+
+def _capacity_from_steps(
+    t: np.ndarray,
+    i: np.ndarray,
+    v: np.ndarray,
+    ctx: GradeContext,
+    temp: np.ndarray | None,
+    cols: Mapping[str, np.ndarray],
+    steps: Steps,
+) -> CapacityOutcome:
+    rated = ctx.rated_capacity_ah
+    ass = assess_capacity(
+        t,
+        i,
+        v,
+        steps,
+        rated_capacity_ah=rated,
+        temperature_c=temp,
+        step_time_s=cols.get("step_time_s"),
+        discharge_counter_ah=cols.get("discharge_counter_ah"),
+    )
+    if ass.chosen is not None:
+        g = ass.chosen
+        return CapacityOutcome(
+            g.capacity_ah,
+            g.uncertainty_ah,
+            "full_cc_discharge",
+            list(ass.notes),
+            capacity_reasons(g, t, rated),
+            ass,
+        )
+    stepped = capacity_from_discharge(t, i, v, threshold_a=steps.rest_threshold_a)
+    if stepped is not None:
+        note = (
+            "capacity from a stepped discharge (no single full CC step: rests and pulses of "
+            "≤ 120 s in between counted net, end-of-interval coulomb count)"
+        )
+        unc = float(np.hypot(stepped.uncertainty_ah, COULOMB_REL_UNCERTAINTY * stepped.capacity_ah))
+        out = CapacityOutcome(stepped.capacity_ah, unc, "stepped_discharge", [note], [], ass)
+        if rated:
+            soh = stepped.capacity_ah / rated
+            if soh > 1.05 or soh < 0.02:
+                out.implausible.append(
+                    f"wrong units or implausible: stepped discharge gives SoH {soh:.4g} of the "
+                    f"rated {rated:.4g} Ah"
+                )
+        return out
     if ctx.ocv_soc is None or ctx.ocv_v is None:
-        return None, None, None
-    max_i = 0.5 * ctx.rated_capacity_ah if ctx.rated_capacity_ah else None
+        return CapacityOutcome(assessment=ass)
+    max_i = 0.5 * rated if rated else None
     fast = fast_capacity_estimate(t, i, v, ctx.ocv_soc, ctx.ocv_v, max_current_a=max_i)
     if fast is None:
-        return None, None, None
-    return fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min"
+        return CapacityOutcome(assessment=ass)
+    return CapacityOutcome(
+        fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min", [], [], ass
+    )
 
 
 def _pulse_table(
@@ -192,12 +283,18 @@ def grade_series(
     ctx: GradeContext,
     serial: str,
     temperature_c: np.ndarray | None = None,
+    columns: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, object]:
-    """Estimate everything measurable from one canonical series and decide its disposition."""
+    """Estimate everything measurable from one canonical series and decide its disposition.
+
+    ``columns`` may hold the cycler's own ``step``, ``cycle``, ``step_time_s`` and
+    ``discharge_counter_ah`` series (same length); they define steps and count charge.
+    """
     t, i, v = time_s, current_a, voltage_v
     if temperature_c is None and ctx.test_temperature_c is not None:
         temperature_c = np.full(t.size, ctx.test_temperature_c)
-    capacity, unc, method = _capacity(t, i, v, ctx)
+    cap_out = _capacity(t, i, v, ctx, temperature_c, columns or {})
+    capacity, unc, method = cap_out.capacity_ah, cap_out.uncertainty_ah, cap_out.method
     pulses, p_soc, p_temp = _pulse_table(t, i, v, temperature_c, ctx)
     dis = pulses.current_a > 0
     r10 = _median_finite(pulses.r10_mohm[dis])
@@ -218,6 +315,15 @@ def grade_series(
     )
     _apply_history(m, ctx.history.get(serial))
     grade, reasons = decide(m, ctx.policy, ctx.today)
+    blockers = (
+        unit_reasons(t, i, rated, v, cap_out.rest_threshold_a)
+        + cap_out.implausible
+        + soh_reasons(m.soh, m.soh_uncertainty if m.soh is not None else None, method)
+    )
+    if blockers and grade != "quarantine":
+        grade = "ungraded"
+        reasons = [f"not graded: {b}" for b in blockers] + reasons
+    reasons = reasons + cap_out.notes
     if capacity is not None and rated is None:
         reasons.append("soh not computed: give --rated-capacity-ah or --catalog-id")
     if method == "fast_estimate_15min" and m.soh is not None:
@@ -239,6 +345,8 @@ def grade_series(
         "serial": serial,
         "capacity_ah": _num(capacity),
         "capacity_method": method,
+        "capacity_uncertainty_ah": _num(unc, 3),
+        "capacity_by_rate": _groups_json(cap_out.assessment),
         "soh": _num(m.soh, 4),
         "soh_uncertainty": _num(m.soh_uncertainty, 3) if m.soh is not None else None,
         "dcir_mohm": _num(r10, 4),
@@ -251,6 +359,24 @@ def grade_series(
         "reasons": reasons,
         "dcir_points": points,
     }
+
+
+def _groups_json(ass: CapacityAssessment | None) -> list[dict[str, object]]:
+    """Every rate/temperature group of full CC discharges, for the JSON output."""
+    if ass is None:
+        return []
+    return [
+        {
+            "c_rate": _num(g.c_rate, 4),
+            "current_a": _num(g.current_a, 5),
+            "temperature_c": _num(g.temperature_c, 3),
+            "capacity_ah": _num(g.capacity_ah),
+            "uncertainty_ah": _num(g.uncertainty_ah, 3),
+            "n": len(g.members),
+            "chosen": g is ass.chosen,
+        }
+        for g in ass.groups
+    ]
 
 
 def grade_snapshot(snap: BmsSnapshot, ctx: GradeContext) -> dict[str, object]:
@@ -294,6 +420,11 @@ def grade_record(
             ctx,
             serial or record.path.name.split(".")[0],
             d["temperature_c"].to_numpy(dtype=float) if "temperature_c" in d else None,
+            columns={
+                c: d[c].to_numpy(dtype=float)
+                for c in ("step", "cycle", "step_time_s", "discharge_counter_ah")
+                if c in d
+            },
         )
         return [base | res]
     return [base | grade_snapshot(s, ctx) for s in record.bms]
