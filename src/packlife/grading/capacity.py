@@ -2,7 +2,8 @@
 
 A *full CC discharge* is one discharge step (see :mod:`packlife.grading.steps`) that
 
-- holds a constant current (≥ 90 % of its samples within ±5 % of the step median),
+- holds a constant current (≥ 90 % of its samples within ±5 % of the step median); of a CC-CV
+  discharge only the CC phase counts (IEC 62660-1 capacity is to the cut-off at constant current),
 - starts from the top (the sample before it, or its own first sample when the file starts
   inside it, within :data:`TOP_BAND` of the range below the highest start of any CC discharge),
 - ends at the cut-off (its last sample within :data:`BOTTOM_BAND` of the range above the lowest
@@ -60,6 +61,7 @@ class Discharge:
     method: str
     opened_at_file_start: bool
     max_gap_s: float
+    cc_phase_of_cccv: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,27 @@ def _is_constant_current(i: FloatArray) -> bool:
     return float(np.mean(inside)) >= CC_FRACTION
 
 
+def cc_extent(i: FloatArray) -> int | None:
+    """Index (within the step) of the last sample of its constant-current phase: the whole
+    step when it is CC, the CC phase of a CC-CV discharge (CC for at least half the step, then
+    a decaying current), else None."""
+    if i.size < 3:
+        return None
+    if _is_constant_current(i):
+        return int(i.size - 1)
+    level = float(np.median(i[: max(3, i.size // 2)]))
+    if level <= 0:
+        return None
+    inside = np.abs(i - level) <= CC_TOLERANCE * level
+    first = int(np.argmax(inside))
+    outside_after = np.flatnonzero(~inside[first:])
+    last = first + int(outside_after[0]) - 1 if outside_after.size else i.size - 1
+    tail = i[last + 1 :]
+    if last + 1 < i.size // 2 or tail.size == 0 or np.any(tail > (1 + CC_TOLERANCE) * level):
+        return None
+    return last
+
+
 def find_full_discharges(
     time_s: FloatArray,
     current_a: FloatArray,
@@ -111,21 +134,22 @@ def find_full_discharges(
     the lowest voltage a constant-current discharge step of ≥ 5 min ends at (the cut-off):
     pulses that dip below the cut-off or above the charge limit do not move either.
     """
-    cc = [
-        k
-        for k in range(steps.count)
-        if steps.kind[k] == 1
-        and steps.end[k] - steps.start[k] >= 2
-        and _is_constant_current(current_a[steps.start[k] : steps.end[k] + 1])
-    ]
+    cc: list[tuple[int, int]] = []  # (step, last CC sample)
+    for k in range(steps.count):
+        s0, e0 = int(steps.start[k]), int(steps.end[k])
+        if steps.kind[k] != 1:
+            continue
+        last = cc_extent(current_a[s0 : e0 + 1])
+        if last is not None:
+            cc.append((k, s0 + last))
     if not cc:
         return []
     long_ends = [
-        float(voltage_v[steps.end[k]])
-        for k in cc
-        if time_s[steps.end[k]] - time_s[max(steps.start[k] - 1, 0)] >= 300.0
+        float(voltage_v[e])
+        for k, e in cc
+        if time_s[e] - time_s[max(steps.start[k] - 1, 0)] >= 300.0
     ]
-    starts = [float(voltage_v[max(int(steps.start[k]) - 1, 0)]) for k in cc]
+    starts = [float(voltage_v[max(int(steps.start[k]) - 1, 0)]) for k, _ in cc]
     if not long_ends:
         return []
     v_max, v_min = max(starts), min(long_ends)
@@ -134,8 +158,8 @@ def find_full_discharges(
         return []
     v_top, v_bottom = v_max - TOP_BAND * span, v_min + BOTTOM_BAND * span
     out: list[Discharge] = []
-    for k in cc:
-        s, e = int(steps.start[k]), int(steps.end[k])
+    for k, e in cc:
+        s = int(steps.start[k])
         seg = current_a[s : e + 1]
         at_start = s == 0
         v_before = float(voltage_v[s]) if at_start else float(voltage_v[s - 1])
@@ -169,6 +193,7 @@ def find_full_discharges(
                 q.method,
                 at_start and q.method != "cycler_counter",
                 q.max_gap_s,
+                e < int(steps.end[k]),
             )
         )
     return out
@@ -280,16 +305,19 @@ def assess_capacity(
             f"{_rate_label(g)}: {g.capacity_ah:.4g} Ah" for g in groups if g is not chosen
         )
         notes.append(f"other rate/temperature groups, not pooled: {others}")
+    if any(d.cc_phase_of_cccv for d in chosen.members):
+        notes.append("CC-CV discharge: only its constant-current phase to the cut-off counted")
     if any(d.opened_at_file_start for d in chosen.members):
         notes.append(
             "the file starts inside a discharge: it was opened at the first sample "
             "(charge before the file began is not counted)"
         )
     for d in chosen.members:
-        if d.max_gap_s > 0 and d.max_gap_s > 0.02 * (time_s[d.end] - time_s[d.start] + 1e-9):
+        length = float(time_s[d.end] - time_s[d.start])
+        if d.method != "cycler_counter" and d.max_gap_s > 0.05 * max(length, 1e-9):
             notes.append(
                 f"gap of {d.max_gap_s:.0f} s in a loaded step "
-                f"({100 * d.max_gap_s / max(time_s[d.end] - time_s[d.start], 1e-9):.1f} % of it)"
+                f"({100 * d.max_gap_s / max(length, 1e-9):.1f} % of it; edges uncertain)"
             )
             break
     return CapacityAssessment(found, groups, chosen, notes)

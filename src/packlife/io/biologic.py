@@ -37,8 +37,9 @@ def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     Returns
     -------
     data : DataFrame
-        ``time_s``, ``current_a`` (discharge positive), ``voltage_v`` and ``cycle`` when the
-        file has a ``cycle number`` column.
+        ``time_s``, ``current_a`` (discharge positive), ``voltage_v``, and where the file has
+        them ``cycle`` (``cycle number``), ``step`` (``Ns``), ``discharge_counter_ah`` (from
+        ``Q charge/discharge/mA.h``) and ``temperature_c``.
     metadata : dict
         ``format``, ``path``, ``columns`` (as named by galvani), ``start_date``.
 
@@ -64,6 +65,8 @@ def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     except (ValueError, OSError, AssertionError, NotImplementedError, KeyError) as exc:
         raise DataFileError(path, [f"not a readable BioLogic .mpr file: {exc}"]) from None
     names = list(mpr.data.dtype.names or ())
+    if "freq/Hz" in names:
+        raise DataFileError(path, ["this is an impedance spectrum (freq/Hz): use the EIS reader"])
     current_col = next((c for c in _CURRENT_COLUMNS if c in names), None)
     problems = []
     if "time/s" not in names:
@@ -83,6 +86,15 @@ def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     )
     if "cycle number" in names:
         data["cycle"] = np.asarray(mpr.data["cycle number"], dtype=float)
+    if "Ns" in names:
+        data["step"] = np.asarray(mpr.data["Ns"], dtype=float)
+    if "Q charge/discharge/mA.h" in names:
+        # signed (negative on discharge), reset at each half cycle: the discharge counter
+        q = np.asarray(mpr.data["Q charge/discharge/mA.h"], dtype=float) / 1000.0
+        data["discharge_counter_ah"] = np.where(q < 0, -q, 0.0)
+    temp = next((c for c in names if c.startswith("Temperature/")), None)
+    if temp is not None:
+        data["temperature_c"] = np.asarray(mpr.data[temp], dtype=float)
     data = check_canonical(data, path)
     meta = {
         "format": "biologic",
