@@ -117,8 +117,16 @@ def _print_table(results: list[dict[str, object]]) -> None:
 
 @app.command("files")
 def files_cmd(
-    files: list[Path] = typer.Argument(..., help="Test files (generic CSV, Bitrode, .mpr, BMS)."),
-    fmt: str = typer.Option("auto", "--format", help="auto|generic|bitrode|biologic|bms"),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="Test files: generic CSV, Arbin / Battery Archive CSV, Maccor text, Bitrode CSV, "
+        "BioLogic .mpr/.mpt, Neware .nda/.ndax, BMS snapshots.",
+    ),
+    fmt: str = typer.Option(
+        "auto",
+        "--format",
+        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|bms",
+    ),
     rated_capacity_ah: float | None = typer.Option(
         None,
         "--rated-capacity-ah",
