@@ -120,12 +120,12 @@ def files_cmd(
     files: list[Path] = typer.Argument(
         ...,
         help="Test files: generic CSV, Arbin / Battery Archive CSV, Maccor text, Bitrode CSV, "
-        "BioLogic .mpr/.mpt, Neware .nda/.ndax, BMS snapshots.",
+        "BioLogic .mpr/.mpt, Neware .nda/.ndax, BMS snapshots, impedance spectra.",
     ),
     fmt: str = typer.Option(
         "auto",
         "--format",
-        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|bms",
+        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|bms|eis",
     ),
     rated_capacity_ah: float | None = typer.Option(
         None,
@@ -156,8 +156,10 @@ def files_cmd(
     from packlife.grading.batch import grade_file
     from packlife.io.detect import FORMATS
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if fmt not in (*FORMATS, "eis"):
+        raise typer.BadParameter(
+            f"expected one of {', '.join((*FORMATS, 'eis'))}", param_hint="--format"
+        )
     if serial is not None and len(files) != 1:
         raise typer.BadParameter(
             "--serial is only allowed with a single file", param_hint="--serial"
@@ -236,6 +238,7 @@ def match_cmd(
         "size": size,
         "total_cost": sum(group_cost(mods, g, resistance_weight) for g in groups),
         "sort_chunk_total_cost": sum(group_cost(mods, g, resistance_weight) for g in baseline),
+        "resistance_column": mods.resistance_column,
         "groups": describe_groups(mods, groups),
         "unmatched": [s for k, s in enumerate(mods.serial) if k not in used],
     }

@@ -54,6 +54,7 @@ class GradeContext:
     ocv_soc: np.ndarray | None = None
     ocv_v: np.ndarray | None = None
     reference_dcir_mohm: float | None = None
+    reference_r0_mohm: float | None = None
     reference_r10_table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     series_cells: int = 1
     test_temperature_c: float | None = None
@@ -93,6 +94,15 @@ def context_from_catalog(
             interp2(ecm_t, ecm_s, r10_table, np.array([25.0]), np.array([0.5]))[0]
         ),
         reference_r10_table=(ecm_t, ecm_s, r10_table),
+        reference_r0_mohm=float(
+            interp2(
+                ecm_t,
+                ecm_s,
+                np.asarray(pset.ecm.r0_ohm, dtype=float) * 1000.0 * series / parallel,
+                np.array([25.0]),
+                np.array([0.5]),
+            )[0]
+        ),
         series_cells=series,
         calendar_limit_years=pack.calendar_life_years,
     )
@@ -430,12 +440,67 @@ def grade_record(
     return [base | grade_snapshot(s, ctx) for s in record.bms]
 
 
+def grade_spectra(
+    path: Path, ctx: GradeContext, serial: str | None = None
+) -> list[dict[str, object]]:
+    """One result per impedance spectrum: the equivalent-circuit fit, resistance growth from
+    the fitted ohmic resistance against the new unit's R0 (25 °C, 50 % SoC), and a grade —
+    ``ungraded`` without a capacity measurement (impedance alone does not give SoH here)."""
+    from packlife.grading.eis import eis_summary, fit_randles
+    from packlife.io.eis import read_eis
+
+    spectra = read_eis(path)
+    base_serial = serial or path.name.split(".")[0]
+    out = []
+    for k, spec in enumerate(spectra):
+        fit = fit_randles(spec)
+        growth = None
+        if fit.ok and fit.r0_ohm is not None and ctx.reference_r0_mohm:
+            growth = 1000.0 * fit.r0_ohm / ctx.reference_r0_mohm
+        m = Measurements(resistance_growth=growth, calendar_limit_years=ctx.calendar_limit_years)
+        unit = base_serial if len(spectra) == 1 else f"{base_serial}#{k + 1}"
+        _apply_history(m, ctx.history.get(unit) or ctx.history.get(base_serial))
+        grade, reasons = decide(m, ctx.policy, ctx.today)
+        if fit.ok and fit.r0_ohm is not None:
+            r_ct = "–" if fit.r_ct_ohm is None else f"{1000 * fit.r_ct_ohm:.4g} mΩ"
+            note = (
+                f"impedance fit {fit.circuit}: R0 {1000 * fit.r0_ohm:.4g} mΩ, R_ct {r_ct}, "
+                f"residual {100 * (fit.rel_residual_rms or 0):.2g} %"
+                + (f" ({fit.reason})" if fit.reason else "")
+            )
+        else:
+            note = f"impedance fit not used: {fit.reason}"
+        out.append(
+            {
+                "file": str(path),
+                "format": "eis",
+                "serial": unit,
+                "capacity_ah": None,
+                "capacity_method": None,
+                "soh": None,
+                "soh_uncertainty": None,
+                "resistance_growth": _num(growth, 4),
+                "grade": grade,
+                "disposition": disposition_of(grade, ctx.policy),
+                "reasons": [*reasons, note],
+                "eis_points": int(spec.freq_hz.size),
+            }
+            | eis_summary(fit)
+        )
+    return out
+
+
 def grade_file(
     path: str | Path, ctx: GradeContext, fmt: str = "auto", serial: str | None = None
 ) -> list[dict[str, object]]:
-    """Read and grade one file; a file that fails gives one dict with ``error``."""
+    """Read and grade one file (cycler series, BMS snapshots or impedance spectra); a file that
+    fails gives one dict with ``error``."""
+    from packlife.io.eis import is_eis_file
+
     path = Path(path)
     try:
+        if fmt == "eis" or (fmt == "auto" and path.is_file() and is_eis_file(path)):
+            return grade_spectra(path, ctx, serial)
         return grade_record(read_any(path, fmt), ctx, serial)
     except PacklifeError as exc:
         return [

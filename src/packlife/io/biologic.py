@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from packlife.errors import DataFileError, PacklifeError
-from packlife.io._checks import check_canonical
+from packlife.io._checks import check_canonical, check_readable_file
 
 MPR_MAGIC_PREFIX = b"BIO-LOGIC MODULAR FILE"
 _CURRENT_COLUMNS = ("I/mA", "<I>/mA", "control/mA", "control/V/mA")
@@ -29,6 +29,29 @@ def looks_like_biologic(path: Path) -> bool:
             return fh.read(len(MPR_MAGIC_PREFIX)) == MPR_MAGIC_PREFIX
     except OSError:
         return False
+
+
+def open_mpr(path: Path) -> Any:
+    """Parse a ``.mpr`` file with galvani (``MPRfile``; its ``data`` is a structured array).
+
+    Raises
+    ------
+    DataFileError
+        For a file galvani cannot parse.
+    PacklifeError
+        If galvani is not installed.
+    """
+    try:
+        from galvani.BioLogic import MPRfile
+    except ImportError:
+        raise PacklifeError(
+            "reading BioLogic .mpr files needs galvani: pip install 'packlife[grading]'"
+        ) from None
+    try:
+        with path.open("rb") as fh:
+            return MPRfile(fh)
+    except (ValueError, OSError, AssertionError, NotImplementedError, KeyError, EOFError) as exc:
+        raise DataFileError(path, [f"not a readable BioLogic .mpr file: {exc}"]) from None
 
 
 def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -50,20 +73,8 @@ def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     PacklifeError
         If galvani is not installed.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, ["file not found"])
-    try:
-        from galvani.BioLogic import MPRfile
-    except ImportError:
-        raise PacklifeError(
-            "reading BioLogic .mpr files needs galvani: pip install 'packlife[grading]'"
-        ) from None
-    try:
-        with path.open("rb") as fh:
-            mpr = MPRfile(fh)
-    except (ValueError, OSError, AssertionError, NotImplementedError, KeyError) as exc:
-        raise DataFileError(path, [f"not a readable BioLogic .mpr file: {exc}"]) from None
+    path = check_readable_file(path)
+    mpr = open_mpr(path)
     names = list(mpr.data.dtype.names or ())
     if "freq/Hz" in names:
         raise DataFileError(path, ["this is an impedance spectrum (freq/Hz): use the EIS reader"])
