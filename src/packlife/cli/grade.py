@@ -149,11 +149,16 @@ def files_cmd(
         "--rest-current-a",
         help="Rest threshold [A] for files without a step column (default C/500 of the rating).",
     ),
+    ica_reference: Path | None = typer.Option(
+        None,
+        "--ica-reference",
+        help="Cycler file of a reference unit (same chemistry): dQ/dV peaks are compared to it.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON records."),
     db: str | None = typer.Option(None, "--db", help="Record results in the registry at URL."),
 ) -> None:
     """Grade FILE... : capacity, SoH, DCIR, self-discharge and disposition (exit 1 if any fail)."""
-    from packlife.grading.batch import grade_file
+    from packlife.grading.batch import grade_file, ica_reference_from_file
     from packlife.io.detect import FORMATS
 
     if fmt not in (*FORMATS, "eis"):
@@ -172,6 +177,8 @@ def files_cmd(
                 f"--rest-current-a must be a positive finite number of A (got {rest_current_a})"
             )
         ctx.rest_current_a = rest_current_a
+    if ica_reference is not None:
+        ctx.ica_reference = ica_reference_from_file(ica_reference, ctx)
     results: list[dict[str, object]] = []
     with Progress(
         TextColumn("grading"),

@@ -23,6 +23,7 @@ from packlife.grading.estimators import (
     self_discharge_pct_per_month,
 )
 from packlife.grading.fast_soh import fast_capacity_estimate
+from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
 from packlife.grading.plausibility import capacity_reasons, soh_reasons, unit_reasons
 from packlife.grading.policy import (
     GradingPolicy,
@@ -62,6 +63,7 @@ class GradeContext:
     history: dict[str, BmsSnapshot] = field(default_factory=dict)
     today: dt.date | None = None
     rest_current_a: float | None = None
+    ica_reference: IcaCurve | None = None
 
 
 def context_from_catalog(
@@ -333,7 +335,13 @@ def grade_series(
     if blockers and grade != "quarantine":
         grade = "ungraded"
         reasons = [f"not graded: {b}" for b in blockers] + reasons
-    reasons = reasons + cap_out.notes
+    ica: dict[str, object] | None = None
+    ica_notes: list[str] = []
+    if cap_out.assessment is not None:
+        ica, ica_notes = ica_of_discharges(
+            t, i, v, cap_out.assessment.discharges, ctx.ica_reference
+        )
+    reasons = reasons + cap_out.notes + ica_notes
     if capacity is not None and rated is None:
         reasons.append("soh not computed: give --rated-capacity-ah or --catalog-id")
     if method == "fast_estimate_15min" and m.soh is not None:
@@ -368,6 +376,7 @@ def grade_series(
         "disposition": disposition_of(grade, ctx.policy),
         "reasons": reasons,
         "dcir_points": points,
+        "ica": ica,
     }
 
 
@@ -440,54 +449,32 @@ def grade_record(
     return [base | grade_snapshot(s, ctx) for s in record.bms]
 
 
-def grade_spectra(
-    path: Path, ctx: GradeContext, serial: str | None = None
-) -> list[dict[str, object]]:
-    """One result per impedance spectrum: the equivalent-circuit fit, resistance growth from
-    the fitted ohmic resistance against the new unit's R0 (25 °C, 50 % SoC), and a grade —
-    ``ungraded`` without a capacity measurement (impedance alone does not give SoH here)."""
-    from packlife.grading.eis import eis_summary, fit_randles
-    from packlife.io.eis import read_eis
+def ica_reference_from_file(path: str | Path, ctx: GradeContext) -> IcaCurve:
+    """dQ/dV reference from the slowest full CC discharge in ``path`` (a new cell of the same
+    chemistry, or the same unit earlier).
 
-    spectra = read_eis(path)
-    base_serial = serial or path.name.split(".")[0]
-    out = []
-    for k, spec in enumerate(spectra):
-        fit = fit_randles(spec)
-        growth = None
-        if fit.ok and fit.r0_ohm is not None and ctx.reference_r0_mohm:
-            growth = 1000.0 * fit.r0_ohm / ctx.reference_r0_mohm
-        m = Measurements(resistance_growth=growth, calendar_limit_years=ctx.calendar_limit_years)
-        unit = base_serial if len(spectra) == 1 else f"{base_serial}#{k + 1}"
-        _apply_history(m, ctx.history.get(unit) or ctx.history.get(base_serial))
-        grade, reasons = decide(m, ctx.policy, ctx.today)
-        if fit.ok and fit.r0_ohm is not None:
-            r_ct = "–" if fit.r_ct_ohm is None else f"{1000 * fit.r_ct_ohm:.4g} mΩ"
-            note = (
-                f"impedance fit {fit.circuit}: R0 {1000 * fit.r0_ohm:.4g} mΩ, R_ct {r_ct}, "
-                f"residual {100 * (fit.rel_residual_rms or 0):.2g} %"
-                + (f" ({fit.reason})" if fit.reason else "")
-            )
-        else:
-            note = f"impedance fit not used: {fit.reason}"
-        out.append(
-            {
-                "file": str(path),
-                "format": "eis",
-                "serial": unit,
-                "capacity_ah": None,
-                "capacity_method": None,
-                "soh": None,
-                "soh_uncertainty": None,
-                "resistance_growth": _num(growth, 4),
-                "grade": grade,
-                "disposition": disposition_of(grade, ctx.policy),
-                "reasons": [*reasons, note],
-                "eis_points": int(spec.freq_hz.size),
-            }
-            | eis_summary(fit)
-        )
-    return out
+    Raises
+    ------
+    PacklifeError
+        If the file holds no full constant-current discharge.
+    """
+    record = read_any(path)
+    if record.data is None:
+        raise PacklifeError(f"{path}: an ICA reference must be a cycler time series")
+    d = record.data
+    t, i, v = (d[c].to_numpy(dtype=float) for c in ("time_s", "current_a", "voltage_v"))
+    cols = {c: d[c].to_numpy(dtype=float) for c in ("step", "cycle", "step_time_s") if c in d}
+    steps = segment_steps(
+        i,
+        step_id=_step_ids(cols),
+        rated_capacity_ah=ctx.rated_capacity_ah,
+        rest_current_a=ctx.rest_current_a,
+    )
+    found = assess_capacity(t, i, v, steps, rated_capacity_ah=ctx.rated_capacity_ah).discharges
+    curve = reference_curve(t, i, v, found)
+    if curve is None:
+        raise PacklifeError(f"{path}: no full constant-current discharge for an ICA reference")
+    return curve
 
 
 def grade_file(
@@ -495,6 +482,7 @@ def grade_file(
 ) -> list[dict[str, object]]:
     """Read and grade one file (cycler series, BMS snapshots or impedance spectra); a file that
     fails gives one dict with ``error``."""
+    from packlife.grading.spectra import grade_spectra
     from packlife.io.eis import is_eis_file
 
     path = Path(path)
