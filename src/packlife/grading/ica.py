@@ -105,6 +105,8 @@ def ica_curve(
 def _peak_areas(volts: np.ndarray, dq_dv: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     """Charge under each peak [Ah], between the lowest points separating it from its
     neighbouring peaks (or the curve's ends)."""
+    if peaks.size == 0:
+        return np.empty(0)
     edges = [0]
     for a, b in itertools.pairwise(peaks):
         edges.append(int(a) + int(np.argmin(dq_dv[a : b + 1])))
