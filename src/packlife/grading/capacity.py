@@ -8,6 +8,7 @@ A *full CC discharge* is one discharge step (see :mod:`packlife.grading.steps`) 
   inside it, within :data:`TOP_BAND` of the range below the highest start of any CC discharge),
 - ends at the cut-off (its last sample within :data:`BOTTOM_BAND` of the range above the lowest
   end of any CC discharge of ≥ 5 min),
+- lasts at least :data:`MIN_DISCHARGE_S` (5 min: a 10C discharge),
 - spans at least :data:`MIN_FULL_SPAN` of the top voltage.
 
 Each one is a measurement at its own C-rate and temperature. Measurements are grouped by
@@ -40,6 +41,8 @@ MIN_FULL_SPAN = 0.15
 #: constant current: this fraction of samples within ``CC_TOLERANCE`` of the median
 CC_FRACTION = 0.9
 CC_TOLERANCE = 0.05
+#: a full discharge lasts at least this long (a 10C discharge: 6 min) [s]
+MIN_DISCHARGE_S = 300.0
 #: width of a C-rate group (ratio between the slowest and fastest member)
 RATE_GROUP_RATIO = 1.25
 #: width of a temperature group [K]
@@ -135,20 +138,17 @@ def find_full_discharges(
     pulses that dip below the cut-off or above the charge limit do not move either.
     """
     cc: list[tuple[int, int]] = []  # (step, last CC sample)
-    for k in range(steps.count):
+    long_enough = (
+        time_s[steps.end] - time_s[np.maximum(steps.start - 1, 0)] >= MIN_DISCHARGE_S
+    ) & (steps.kind == 1)
+    for k in (int(x) for x in np.flatnonzero(long_enough)):
         s0, e0 = int(steps.start[k]), int(steps.end[k])
-        if steps.kind[k] != 1:
-            continue
         last = cc_extent(current_a[s0 : e0 + 1])
         if last is not None:
             cc.append((k, s0 + last))
     if not cc:
         return []
-    long_ends = [
-        float(voltage_v[e])
-        for k, e in cc
-        if time_s[e] - time_s[max(steps.start[k] - 1, 0)] >= 300.0
-    ]
+    long_ends = [float(voltage_v[e]) for _, e in cc]
     starts = [float(voltage_v[max(int(steps.start[k]) - 1, 0)]) for k, _ in cc]
     if not long_ends:
         return []
