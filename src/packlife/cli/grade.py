@@ -269,3 +269,44 @@ def match_cmd(
     console.print(table)
     if out["unmatched"]:
         console.print("unmatched: " + ", ".join(map(str, out["unmatched"])), highlight=False)  # type: ignore[call-overload]
+
+
+@app.command("fade")
+def fade_cmd(
+    checks_csv: Path = typer.Argument(
+        ..., help="CSV: serial,date (ISO) or day,soh — one row per check."
+    ),
+    end_soh: float = typer.Option(0.6, "--end-soh", help="Second-life end threshold (0–1)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fit each unit's fade from repeated capacity checks; forecast days to --end-soh."""
+    from packlife.grading.fade import fit_fade, forecast_summary
+    from packlife.io.checks_csv import read_capacity_checks
+
+    if not math.isfinite(end_soh) or not 0 < end_soh < 1:
+        raise PacklifeError(f"--end-soh must be a fraction between 0 and 1 (got {end_soh})")
+    rows = [
+        forecast_summary(serial, fit_fade(day, soh, end_soh), first)
+        for serial, day, soh, first in read_capacity_checks(checks_csv)
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"fade forecast to SoH {end_soh:.2f}")
+    for col in ("serial", "days to end (±1σ)", "fade/year", "z", "note"):
+        table.add_column(col)
+    for r in rows:
+        days = (
+            f"{r['days_to_end_threshold']:.0f} ({r['days_to_end_low_1sigma']}–"
+            f"{r['days_to_end_high_1sigma']})"
+            if r["days_to_end_threshold"] is not None
+            else "–"
+        )
+        table.add_row(
+            escape(str(r["serial"])),
+            days,
+            str(r["fade_per_year"] or "–"),
+            str(r["exponent_z"] or "–"),
+            escape(str(r["reason"] or "")),
+        )
+    console.print(table)
