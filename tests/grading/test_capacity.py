@@ -195,3 +195,37 @@ def test_plausible_full_discharge_is_graded() -> None:
     res = grade(log.time_s, log.current_a, log.voltage_v, 1.0)
     assert res["grade"] == "A"
     assert res["soh"] == pytest.approx(log.true_ah, rel=1e-4)
+
+
+def _enertech(rate: str, c_rate: float, t0_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Real Enertech pouch discharge (voltage vs time, PyBaMM data; 2.28 Ah nominal) with its
+    constant current from the file name; the first row is the pre-load voltage (rest)."""
+    from pathlib import Path
+
+    raw = np.loadtxt(
+        Path(__file__).parents[1]
+        / "data"
+        / "cycler_formats"
+        / f"enertech_{rate}_discharge_U.txt.gz"
+    )
+    t, v = raw[:, 0] + t0_s, raw[:, 1]
+    i = np.full(t.size, c_rate * 2.28)
+    i[0] = 0.0
+    return t, i, v
+
+
+def test_real_enertech_1c_and_2c_in_one_file_are_two_groups() -> None:
+    """Real voltage curves (Ai et al. 2020): 1C then, after a rest, 2C; each full discharge is
+    found on the real curve shape and the rates are not pooled (SOURCES.md: 2.289 / 2.245 Ah)."""
+    t1, i1, v1 = _enertech("1C", 1.0, 0.0)
+    t2, i2, v2 = _enertech("2C", 2.0, t1[-1] + 3600.0)
+    rest_t = np.arange(t1[-1] + 60.0, t2[0], 60.0)
+    t = np.concatenate((t1, rest_t, t2))
+    i = np.concatenate((i1, np.zeros(rest_t.size), i2))
+    v = np.concatenate((v1, np.full(rest_t.size, 4.18), v2))
+    res = grade(t, i, v, 2.28)
+    groups = {round(float(g["c_rate"])): g for g in res["capacity_by_rate"]}  # type: ignore[union-attr]
+    assert set(groups) == {1, 2}
+    assert groups[1]["capacity_ah"] == pytest.approx(2.289, rel=1e-3)
+    assert groups[2]["capacity_ah"] == pytest.approx(2.245, rel=1e-3)
+    assert groups[1]["chosen"] is True  # nearer C/3 than 2C
