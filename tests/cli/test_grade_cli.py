@@ -248,3 +248,32 @@ def test_directory_and_binary_files_are_error_rows(
     rows = {Path(r["file"]).name: r for r in json.loads(out)}
     assert "is a directory" in rows["folder.csv"]["error"]
     assert "binary content" in rows["bin.csv"]["error"]
+
+
+def test_real_biologic_with_ica_reference_and_eis_spectra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = Path(__file__).parents[1] / "data" / "cycler_formats"
+    mpr = d / "galvani_020-formation_CB5.mpr"
+    code, out, err = run_inproc(
+        capsys,
+        monkeypatch,
+        mpr,
+        d / "galvani_v1150_PEIS.mpt",
+        "--rated-capacity-ah",
+        "0.062",
+        "--ica-reference",
+        d / "galvani_020-formation_CB5.mpt.gz",
+        "--json",
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    cell = rows[0]
+    assert cell["capacity_method"] == "full_cc_discharge"
+    assert cell["ica"]["vs_reference"]["capacity_ratio"] == pytest.approx(1.0, abs=1e-3)
+    eis = [r for r in rows if r["format"] == "eis"]
+    assert len(eis) == 4 and all(r["r0_mohm"] > 10_000 for r in eis)  # 12 Ω object
+    code, _, err = run_inproc(
+        capsys, monkeypatch, mpr, "--ica-reference", d / "galvani_v1150_PEIS.mpt"
+    )
+    assert code == 2 and "galvani_v1150_PEIS.mpt" in err
