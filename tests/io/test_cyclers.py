@@ -158,3 +158,34 @@ def test_gzipped_copy_of_every_text_format_reads(tmp_path: Path) -> None:
         with src.open("rb") as fi, gzip.open(dst, "wb") as fo:
             shutil.copyfileobj(fi, fo)
         assert read_any(dst).data is not None
+
+
+def test_maccor_comma_dialect_with_duration_strings(tmp_path: Path) -> None:
+    """A second Maccor dialect written here (the real one is GPL-only): comma-separated,
+    ``TestTime`` as ``Nd HH:MM:SS``, ``Current [A]`` unsigned with ``Md`` R/D, ``Cap. [Ah]``
+    counter per step. A 1 A discharge for 2 h after a 10-min rest: 2.0 Ah."""
+    lines = [
+        "Today's Date 01/02/2025  Date of Test: 01/01/2025",
+        "Rec,Cycle P,Cycle C,Step,TestTime,StepTime,Cap. [Ah],Current [A],Voltage [V],Md,ES",
+    ]
+    rec = 1
+    for k in range(11):  # rest, one row a minute
+        lines.append(f"{rec},0,0,1,0d 00:{k:02d}:00.00,0d 00:{k:02d}:00.00,0,0,4.18,R,0")
+        rec += 1
+    for k in range(1, 121):  # discharge, one row a minute, cut-off at 2 h
+        t = 600 + 60 * k
+        v = 4.1 - 1.1 * k / 120
+        lines.append(
+            f"{rec},0,0,2,0d {t // 3600:02d}:{t % 3600 // 60:02d}:00.00,0d 00:00:00.00,"
+            f"{k / 60:.6f},1.0,{v:.4f},D,0"
+        )
+        rec += 1
+    p = tmp_path / "run.txt"
+    p.write_text("\n".join(lines) + "\n")
+    assert detect_format(p) == "maccor"
+    d = read_any(p).data
+    assert d is not None and d["time_s"].iloc[-1] == pytest.approx(600 + 7200)
+    assert d["current_a"].max() == 1.0 and d["current_a"].min() == 0.0
+    res = grade_file(p, GradeContext(rated_capacity_ah=2.2))[0]
+    assert res["capacity_ah"] == pytest.approx(2.0, rel=1e-6)
+    assert "cycler_counter" in " ".join(map(str, res["reasons"]))  # type: ignore[call-overload]

@@ -157,34 +157,64 @@ def read_arbin_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 # ---------------------------------------------------------------- Maccor text
 
 
+_MACCOR_REC = {"rec#", "rec"}
+_MACCOR_V = ("volts", "voltage")
+_MACCOR_I = ("amps", "current")
+_DURATION = re.compile(r"^\s*(?:(\d+)d\s*)?(\d+):(\d+):(\d+(?:\.\d*)?)\s*$")
+
+
+def _maccor_header(lines: list[str]) -> tuple[int, str] | None:
+    """(line index, separator) of a Maccor header: Rec / Rec#, a voltage and a current column."""
+    for k, line in enumerate(lines[:30]):
+        sep = "\t" if "\t" in line else ","
+        keys = {_key(c)[0] for c in line.split(sep)}
+        if keys & _MACCOR_REC and keys & set(_MACCOR_V) and keys & set(_MACCOR_I):
+            return k, sep
+    return None
+
+
 def looks_like_maccor(path: Path) -> bool:
-    """A tab-separated header naming Rec#, Cyc# / Cycle, Step and Amps within the first lines."""
-    for line in head_lines(path, 5):
-        cells = {c.strip().lower() for c in line.split("\t")}
-        if "rec#" in cells and "amps" in cells and "volts" in cells:
-            return True
-    return False
+    """A header naming Rec# (or Rec), a voltage and a current column in the first 30 lines."""
+    return _maccor_header(head_lines(path, 30)) is not None
+
+
+def _duration_s(values: pd.Series, unit: str, path: Path, col: str) -> np.ndarray:
+    """Numbers in ``unit`` (min, s, h), or strings ``[Nd ]HH:MM:SS(.ss)`` → seconds."""
+    num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    if np.isfinite(num).mean() > 0.99:
+        return num * {"min": 60.0, "s": 1.0, "h": 3600.0}[unit]
+    out = np.full(len(values), np.nan)
+    for k, text in enumerate(values.astype(str)):
+        m = _DURATION.match(text)
+        if m:
+            d, h, mi, sec = m.groups()
+            out[k] = int(d or 0) * 86400 + int(h) * 3600 + int(mi) * 60 + float(sec)
+    if not np.isfinite(out).all():
+        raise DataFileError(path, [f"column '{col}': expected a number or [Nd ]HH:MM:SS time"])
+    return out
 
 
 def read_maccor(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a Maccor MIMS text export (tab-separated; metadata lines before the header; time
-    in minutes ``Test (Min)`` or seconds ``Test (Sec)``; unsigned ``Amps`` with ``State`` R/C/D)."""
+    """Read a Maccor text export: tab- or comma-separated, metadata lines before the header;
+    test time in minutes (``Test (Min)``), seconds (``Test (Sec)``, ``TestTime``) or as
+    ``Nd HH:MM:SS``; unsigned current (``Amps``, ``Current [A]``) signed by ``State``/``Md``
+    (R/C/D); ``Amp-hr`` / ``Cap. [Ah]`` as the step counter."""
     path = check_readable_file(path)
     text = read_text(path)
     lines = text.splitlines()
-    header_at = next(
-        (k for k, line in enumerate(lines[:20]) if "rec#" in line.lower() and "\t" in line), None
-    )
-    if header_at is None:
+    found = _maccor_header(lines)
+    if found is None:
         raise DataFileError(
-            path, ["no Maccor header line (Rec#, Amps, Volts) in the first 20 lines"]
+            path,
+            ["no Maccor header line (Rec#, Amps/Current, Volts/Voltage) in the first 30 lines"],
         )
-    df = _frame(text, path, sep="\t", skiprows=header_at)
+    header_at, sep = found
+    df = _frame(text, path, sep=sep, skiprows=header_at)
     cols = list(df.columns)
     t = _find(cols, "test", "testtime")
     amps, volts, state = (
-        _find(cols, "amps", "current"),
-        _find(cols, "volts", "voltage"),
+        _find(cols, *_MACCOR_I),
+        _find(cols, *_MACCOR_V),
         _find(cols, "state", "md"),
     )
     missing = [
@@ -194,27 +224,27 @@ def read_maccor(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     ]
     if missing or t is None or amps is None or volts is None or state is None:
         raise DataFileError(path, [f"column '{m}' is missing" for m in missing])
-    t_unit = {"min": "min", "sec": "s", "s": "s", "hr": "h", "h": "h"}.get(t[1], "")
+    t_unit = {"min": "min", "sec": "s", "s": "s", "hr": "h", "h": "h", "": "s"}.get(t[1], "")
     if not t_unit:
         raise DataFileError(path, [f"column '{t[0]}': unknown time unit '{t[1]}'"])
     st = df[state[0]].astype(str).str.strip().str.upper().str[:1].to_numpy()
-    mag = np.abs(pd.to_numeric(df[amps[0]], errors="coerce").to_numpy(dtype=float))
+    mag = np.abs(_scaled(df, amps, "a", path))
     sign = np.where(st == "D", 1.0, np.where(st == "C", -1.0, 0.0))
     out = {
-        "time_s": _scaled(df, (t[0], t_unit), "min", path),
+        "time_s": _duration_s(df[t[0]], t_unit, path, t[0]),
         "current_a": sign * mag,
         "voltage_v": pd.to_numeric(df[volts[0]], errors="coerce").to_numpy(dtype=float),
     }
-    _optional(out, df, path, {"cycle": ("cyc#", "cycle", "cyc")})
+    _optional(out, df, path, {"cycle": ("cyc#", "cyclec", "cycle", "cyc", "cyclep")})
     if "Step" in cols:
         out["step"] = pd.to_numeric(df["Step"], errors="coerce").to_numpy(dtype=float)
-    st_time = [c for c in cols if _key(c)[0] == "step" and _key(c)[1] in ("min", "sec", "s")]
+    st_time = [c for c in cols if _key(c)[0] in ("step", "steptime") and c != "Step"]
     if st_time:
-        unit = "min" if _key(st_time[0])[1] == "min" else "s"
-        out["step_time_s"] = _scaled(df, (st_time[0], unit), unit, path)
-    amp_hr = _find(cols, "amphr", "amp-hr", "capacity")
+        unit = {"min": "min", "hr": "h", "h": "h"}.get(_key(st_time[0])[1], "s")
+        out["step_time_s"] = _duration_s(df[st_time[0]], unit, path, st_time[0])
+    amp_hr = _find(cols, "amphr", "cap.", "capacity")
     if amp_hr is not None:
-        q = np.abs(pd.to_numeric(df[amp_hr[0]], errors="coerce").to_numpy(dtype=float))
+        q = np.abs(_scaled(df, amp_hr, "ah", path))
         out["discharge_counter_ah"] = np.where(st == "D", q, 0.0)
     meta = {"format": "maccor", "header_line": lines[0][:200] if header_at else ""}
     return _finish(out, path, meta)
