@@ -189,3 +189,36 @@ def test_maccor_comma_dialect_with_duration_strings(tmp_path: Path) -> None:
     res = grade_file(p, GradeContext(rated_capacity_ah=2.2))[0]
     assert res["capacity_ah"] == pytest.approx(2.0, rel=1e-6)
     assert "cycler_counter" in " ".join(map(str, res["reasons"]))  # type: ignore[call-overload]
+
+
+def _neware_csv(tmp_path: Path, discharge_sign: int) -> Path:
+    """A Neware BTSDA-style export written here: rest, then 500 mA CC DChg for 1 h."""
+    rows = [
+        "DataPoint,Cycle Index,Step Index,Step Type,Time,Total Time,Current(mA),Voltage(V),"
+        "DChg. Cap.(Ah)"
+    ]
+    n = 1
+    for k in range(6):
+        rows.append(f"{n},1,1,Rest,00:{k:02d}:00,00:{k:02d}:00,0,4.15,0")
+        n += 1
+    for k in range(1, 61):
+        tt = 300 + 60 * k
+        rows.append(
+            f"{n},1,2,CC DChg,00:{k:02d}:00,{tt // 3600:02d}:{tt % 3600 // 60:02d}:00,"
+            f"{discharge_sign * 500},{4.1 - k / 60:.4f},{0.5 * k / 60:.5f}"
+        )
+        n += 1
+    p = tmp_path / f"neware_{discharge_sign}.csv"
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+@pytest.mark.parametrize("sign", [-1, 1])
+def test_neware_csv_sign_from_step_types(tmp_path: Path, sign: int) -> None:
+    p = _neware_csv(tmp_path, sign)
+    assert detect_format(p) == "neware_csv"
+    rec = read_any(p)
+    assert rec.data is not None and rec.data["current_a"].max() == pytest.approx(0.5)
+    assert rec.metadata["sign_flipped"] is (sign < 0)
+    res = grade_file(p, GradeContext(rated_capacity_ah=0.55))[0]
+    assert res["capacity_ah"] == pytest.approx(0.5, rel=1e-6)

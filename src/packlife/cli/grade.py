@@ -120,12 +120,12 @@ def files_cmd(
     files: list[Path] = typer.Argument(
         ...,
         help="Test files: generic CSV, Arbin / Battery Archive CSV, Maccor text, Bitrode CSV, "
-        "BioLogic .mpr/.mpt, Neware .nda/.ndax, BMS snapshots, impedance spectra.",
+        "BioLogic .mpr/.mpt, Neware .nda/.ndax/CSV, BMS snapshots, impedance spectra.",
     ),
     fmt: str = typer.Option(
         "auto",
         "--format",
-        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|bms|eis",
+        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|neware_csv|bms|eis",
     ),
     rated_capacity_ah: float | None = typer.Option(
         None,

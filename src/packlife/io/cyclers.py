@@ -129,7 +129,7 @@ def read_arbin_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if missing or t is None or i is None or v is None:
         raise DataFileError(path, [f"column '{m}' is missing" for m in missing])
     out = {
-        "time_s": _scaled(df, t, "s", path),
+        "time_s": _duration_s(df[t[0]], _time_unit(t[1], path, t[0]), path, t[0]),
         "current_a": -_scaled(df, i, "a", path),
         "voltage_v": pd.to_numeric(df[v[0]], errors="coerce").to_numpy(dtype=float),
     }
@@ -178,6 +178,14 @@ def looks_like_maccor(path: Path) -> bool:
     return _maccor_header(head_lines(path, 30)) is not None
 
 
+def _time_unit(unit: str, path: Path, col: str) -> str:
+    """``min``, ``s`` or ``h`` from a header unit (empty: seconds)."""
+    out = {"min": "min", "sec": "s", "s": "s", "hr": "h", "h": "h", "": "s"}.get(unit)
+    if out is None:
+        raise DataFileError(path, [f"column '{col}': unknown time unit '{unit}'"])
+    return out
+
+
 def _duration_s(values: pd.Series, unit: str, path: Path, col: str) -> np.ndarray:
     """Numbers in ``unit`` (min, s, h), or strings ``[Nd ]HH:MM:SS(.ss)`` → seconds."""
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
@@ -224,9 +232,7 @@ def read_maccor(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     ]
     if missing or t is None or amps is None or volts is None or state is None:
         raise DataFileError(path, [f"column '{m}' is missing" for m in missing])
-    t_unit = {"min": "min", "sec": "s", "s": "s", "hr": "h", "h": "h", "": "s"}.get(t[1], "")
-    if not t_unit:
-        raise DataFileError(path, [f"column '{t[0]}': unknown time unit '{t[1]}'"])
+    t_unit = _time_unit(t[1], path, t[0])
     st = df[state[0]].astype(str).str.strip().str.upper().str[:1].to_numpy()
     mag = np.abs(_scaled(df, amps, "a", path))
     sign = np.where(st == "D", 1.0, np.where(st == "C", -1.0, 0.0))
@@ -248,6 +254,69 @@ def read_maccor(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         out["discharge_counter_ah"] = np.where(st == "D", q, 0.0)
     meta = {"format": "maccor", "header_line": lines[0][:200] if header_at else ""}
     return _finish(out, path, meta)
+
+
+# ---------------------------------------------------------------- Neware CSV (BTSDA export)
+
+
+def looks_like_neware_csv(path: Path) -> bool:
+    """A header with a step type, a total time, a current and a voltage column."""
+    lines = head_lines(path, 1)
+    if not lines:
+        return False
+    keys = {_key(c)[0] for c in lines[0].split(",")}
+    return (
+        bool(keys & {"steptype", "status"})
+        and bool(keys & {"totaltime", "realtime"})
+        and ("current" in keys and "voltage" in keys)
+    )
+
+
+def read_neware_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a Neware BTSDA CSV export (``Total Time`` as seconds or ``HH:MM:SS``; ``Current(mA)``
+    or ``(A)``; ``Step Type`` / ``Status`` such as ``CC DChg``). The current sign is taken from
+    the step types (discharge rows must carry one sign, charge rows the other)."""
+    path = check_readable_file(path)
+    df = _frame(read_text(path), path)
+    cols = list(df.columns)
+    t, i, v = _find(cols, "totaltime"), _find(cols, "current"), _find(cols, "voltage")
+    kind = _find(cols, "steptype", "status")
+    missing = [
+        n
+        for n, f in (("Total Time", t), ("Current", i), ("Voltage", v), ("Step Type", kind))
+        if f is None
+    ]
+    if missing or t is None or i is None or v is None or kind is None:
+        raise DataFileError(path, [f"column '{m}' is missing" for m in missing])
+    current = _scaled(df, i, "a", path)
+    label = df[kind[0]].astype(str).str.lower()
+    dchg = label.str.contains("dchg|discharge").to_numpy()
+    chg = label.str.contains("chg|charge").to_numpy() & ~dchg
+    votes = [np.median(current[dchg]) < 0 if dchg.any() else None]
+    votes.append(np.median(current[chg]) > 0 if chg.any() else None)
+    known = {x for x in votes if x is not None}
+    if len(known) != 1:
+        raise DataFileError(
+            path, ["cannot tell the current sign from the step types (charge and discharge rows)"]
+        )
+    flip = bool(known.pop())
+    out = {
+        "time_s": _duration_s(df[t[0]], _time_unit(t[1], path, t[0]), path, t[0]),
+        "current_a": -current if flip else current,
+        "voltage_v": pd.to_numeric(df[v[0]], errors="coerce").to_numpy(dtype=float),
+    }
+    _optional(
+        out,
+        df,
+        path,
+        {
+            "step": ("stepid", "stepindex", "step"),
+            "cycle": ("cycleid", "cycleindex", "cycle"),
+            "discharge_counter_ah": ("dchg.cap.", "dischargecapacity", "dchgcap"),
+            "temperature_c": ("temperature", "auxtemperature", "t1"),
+        },
+    )
+    return _finish(out, path, {"format": "neware_csv", "sign_flipped": flip})
 
 
 # ---------------------------------------------------------------- BioLogic .mpt

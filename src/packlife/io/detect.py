@@ -17,15 +17,26 @@ from packlife.io.cyclers import (
     looks_like_arbin_csv,
     looks_like_maccor,
     looks_like_mpt,
+    looks_like_neware_csv,
     read_arbin_csv,
     read_maccor,
     read_mpt,
+    read_neware_csv,
 )
 from packlife.io.generic import looks_like_generic, read_generic
 from packlife.io.neware import looks_like_neware, read_neware
 
 Format = Literal[
-    "auto", "generic", "bitrode", "biologic", "biologic_mpt", "arbin", "maccor", "neware", "bms"
+    "auto",
+    "generic",
+    "bitrode",
+    "biologic",
+    "biologic_mpt",
+    "arbin",
+    "maccor",
+    "neware",
+    "neware_csv",
+    "bms",
 ]
 FORMATS: tuple[str, ...] = (
     "auto",
@@ -36,6 +47,7 @@ FORMATS: tuple[str, ...] = (
     "arbin",
     "maccor",
     "neware",
+    "neware_csv",
     "bms",
 )
 _READERS = {
@@ -46,6 +58,7 @@ _READERS = {
     "arbin": read_arbin_csv,
     "maccor": read_maccor,
     "neware": read_neware,
+    "neware_csv": read_neware_csv,
 }
 
 
@@ -88,6 +101,7 @@ def detect_format(path: str | Path) -> str:
         (looks_like_bitrode, "bitrode"),
         (looks_like_generic, "generic"),
         (looks_like_arbin_csv, "arbin"),
+        (looks_like_neware_csv, "neware_csv"),
         (looks_like_maccor, "maccor"),
         (looks_like_bms, "bms"),
     )
@@ -102,7 +116,7 @@ def detect_format(path: str | Path) -> str:
         [
             "unknown format: expected a generic CSV with header time_s,current_a,voltage_v, "
             "an Arbin / Battery Archive CSV, a Maccor text export, a Bitrode CSV, a BioLogic "
-            ".mpr/.mpt, a Neware .nda/.ndax or a BMS snapshot JSON/CSV (or pass --format)"
+            ".mpr/.mpt, a Neware .nda/.ndax or CSV, or a BMS snapshot JSON/CSV (or pass --format)"
         ],
     )
 
