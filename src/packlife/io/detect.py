@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -38,18 +38,7 @@ Format = Literal[
     "neware_csv",
     "bms",
 ]
-FORMATS: tuple[str, ...] = (
-    "auto",
-    "generic",
-    "bitrode",
-    "biologic",
-    "biologic_mpt",
-    "arbin",
-    "maccor",
-    "neware",
-    "neware_csv",
-    "bms",
-)
+FORMATS: tuple[str, ...] = get_args(Format)
 _READERS = {
     "generic": read_generic,
     "bitrode": read_bitrode,
