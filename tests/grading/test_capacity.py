@@ -229,3 +229,18 @@ def test_real_enertech_1c_and_2c_in_one_file_are_two_groups() -> None:
     assert groups[1]["capacity_ah"] == pytest.approx(2.289, rel=1e-3)
     assert groups[2]["capacity_ah"] == pytest.approx(2.245, rel=1e-3)
     assert groups[1]["chosen"] is True  # nearer C/3 than 2C
+
+
+def test_temperatures_are_separate_groups_and_25c_is_chosen() -> None:
+    warm = cc_discharge(2.0, 0.5, dt_s=10.0)
+    cool = cc_discharge(1.9, 0.5 * 2.0 / 1.9, dt_s=10.0)  # same current, 5 % less at 5 °C
+    log = concat(warm, cool)
+    temp = np.concatenate((np.full(warm.time_s.size, 25.0), np.full(cool.time_s.size, 5.0)))
+    ctx = GradeContext(rated_capacity_ah=2.0, history={"u": TRACEABLE}, today=dt.date(2026, 1, 1))
+    res = grade_series(log.time_s, log.current_a, log.voltage_v, ctx, "u", temperature_c=temp)
+    groups = res["capacity_by_rate"]
+    assert isinstance(groups, list) and len(groups) == 2
+    chosen = next(g for g in groups if g["chosen"])
+    assert chosen["temperature_c"] == pytest.approx(25.0)
+    assert chosen["capacity_ah"] == pytest.approx(warm.true_ah, rel=1e-4)
+    assert res["grade"] == "A"  # not pooled, so no "repeats disagree"

@@ -189,11 +189,11 @@ def _time_unit(unit: str, path: Path, col: str) -> str:
 def _duration_s(values: pd.Series, unit: str, path: Path, col: str) -> np.ndarray:
     """Numbers in ``unit`` (min, s, h), or strings ``[Nd ]HH:MM:SS(.ss)`` → seconds."""
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    if np.isfinite(num).mean() > 0.99:
+    if num.size == 0 or np.isfinite(num).mean() > 0.99:
         return num * {"min": 60.0, "s": 1.0, "h": 3600.0}[unit]
     out = np.full(len(values), np.nan)
-    for k, text in enumerate(values.astype(str)):
-        m = _DURATION.match(text)
+    for k, text in enumerate(values.tolist()):
+        m = _DURATION.match(str(text))
         if m:
             d, h, mi, sec = m.groups()
             out[k] = int(d or 0) * 86400 + int(h) * 3600 + int(mi) * 60 + float(sec)

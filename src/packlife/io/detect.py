@@ -127,5 +127,13 @@ def read_any(path: str | Path, fmt: str = "auto") -> TestRecord:
     if chosen == "bms":
         return TestRecord(path, chosen, bms=read_bms(path), metadata={"format": "bms"})
     check_readable_file(path)
-    data, meta = _READERS[chosen](path)
+    try:
+        data, meta = _READERS[chosen](path)
+    except PacklifeError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError) as exc:
+        # a reader meeting input it does not expect: a data problem, reported as one
+        raise DataFileError(
+            path, [f"not readable as {chosen}: {type(exc).__name__}: {exc}"]
+        ) from None
     return TestRecord(path, chosen, data=data, metadata=meta)
