@@ -403,6 +403,10 @@ def grade_snapshot(snap: BmsSnapshot, ctx: GradeContext) -> dict[str, object]:
     m = Measurements(soh=snap.bms_soh, calendar_limit_years=ctx.calendar_limit_years)
     _apply_history(m, snap)
     grade, reasons = decide(m, ctx.policy, ctx.today)
+    blockers = soh_reasons(snap.bms_soh, None, "bms_reported")
+    if blockers and grade != "quarantine":
+        grade = "ungraded"
+        reasons = [f"not graded: {b}" for b in blockers] + reasons
     if snap.bms_soh is not None:
         reasons.append("soh as reported by the BMS (not measured)")
     return {
