@@ -11,14 +11,13 @@ are comments.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from packlife.errors import DataFileError
-from packlife.io._checks import check_canonical, check_readable_file, read_text
+from packlife.io._checks import check_canonical, check_readable_file, text_encoding
 
 REQUIRED = ("time_s", "current_a", "voltage_v")
 OPTIONAL = (
@@ -67,12 +66,12 @@ def read_generic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         backwards, or a voltage outside −1…1000 V (e.g. millivolts).
     """
     path = check_readable_file(path)
-    text = read_text(path)
+    encoding = text_encoding(path)  # also refuses binary content and corrupted .gz
     try:
-        raw = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
+        raw = pd.read_csv(path, comment="#", skipinitialspace=True, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise DataFileError(path, ["file is empty"]) from None
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise DataFileError(path, [f"not a readable CSV: {exc}"]) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in REQUIRED if c not in raw.columns]
