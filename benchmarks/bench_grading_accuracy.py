@@ -119,10 +119,6 @@ def capacity_real_files() -> None:
         print(
             f"| {path.name} | {rate} C | {cap} Ah | {plain} Ah | {ref or '–'} ({label}) | {err} |"
         )
-    t = np.arange(0, 7200.0, 1.0)
-    for name, rated in (("enertech_1C_discharge_U.txt.gz", 2.28),):
-        del t, name, rated  # voltage-only files: no current to count; used for nothing here
-        break
 
 
 def eis_accuracy() -> None:
