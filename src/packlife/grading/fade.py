@@ -11,7 +11,6 @@ or a fit that does not converge gets no forecast, with the reason.
 References
 ----------
 - Schmalstieg et al., J. Power Sources 257 (2014) 325: capacity fade as a power of time/throughput.
-- Gräf & Dubarry et al.: second-life fade is best fitted per unit from its own reference tests.
 """
 
 from __future__ import annotations
