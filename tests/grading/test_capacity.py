@@ -244,3 +244,12 @@ def test_temperatures_are_separate_groups_and_25c_is_chosen() -> None:
     assert chosen["temperature_c"] == pytest.approx(25.0)
     assert chosen["capacity_ah"] == pytest.approx(warm.true_ah, rel=1e-4)
     assert res["grade"] == "A"  # not pooled, so no "repeats disagree"
+
+
+def test_charge_positive_file_is_flagged() -> None:
+    """A charge-positive export given as generic CSV: the voltage falls while the current is
+    negative. Not a capacity of anything: ungraded, "current sign reversed?"."""
+    log = cc_discharge(1.0, 0.5, dt_s=10.0)
+    res = grade(log.time_s, -log.current_a, log.voltage_v, 1.0)
+    assert res["grade"] == "ungraded"
+    assert any("current sign reversed?" in str(r) for r in res["reasons"])  # type: ignore[union-attr]

@@ -24,7 +24,12 @@ from packlife.grading.estimators import (
 )
 from packlife.grading.fast_soh import fast_capacity_estimate
 from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
-from packlife.grading.plausibility import capacity_reasons, soh_reasons, unit_reasons
+from packlife.grading.plausibility import (
+    capacity_reasons,
+    sign_reasons,
+    soh_reasons,
+    unit_reasons,
+)
 from packlife.grading.policy import (
     GradingPolicy,
     Measurements,
@@ -185,6 +190,7 @@ def _capacity(
     )
     out = _capacity_from_steps(t, i, v, ctx, temp, cols, steps)
     out.rest_threshold_a = steps.rest_threshold_a
+    out.implausible += sign_reasons(t, v, steps)
     return out
 
 

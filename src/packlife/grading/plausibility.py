@@ -14,6 +14,7 @@ import numpy as np
 
 from packlife._typing import FloatArray
 from packlife.grading.capacity import CapacityGroup
+from packlife.grading.steps import Steps
 
 #: an SoH above this is not believed [-]
 MAX_PLAUSIBLE_SOH = 1.05
@@ -113,3 +114,31 @@ def soh_reasons(soh: float | None, soh_sigma: float | None, method: str | None) 
             "run a full discharge)"
         )
     return out
+
+
+def sign_reasons(time_s: FloatArray, voltage_v: FloatArray, steps: Steps) -> list[str]:
+    """A current sign that contradicts the voltage: in the packlife convention the voltage falls
+    while the current is positive (discharge). If it rises in most loaded steps of ≥ 60 s
+    (at least two, or one of ≥ 30 min), the file is probably charge-positive."""
+    long_steps = [
+        k
+        for k in range(steps.count)
+        if steps.kind[k] != 0 and time_s[steps.end[k]] - time_s[steps.start[k]] >= 60.0
+    ]
+    if not long_steps:
+        return []
+    wrong = [
+        k
+        for k in long_steps
+        if steps.kind[k] * (voltage_v[steps.end[k]] - voltage_v[steps.start[k]]) > 0
+    ]
+    longest = max(long_steps, key=lambda k: time_s[steps.end[k]] - time_s[steps.start[k]])
+    enough = (
+        len(long_steps) >= 2 or time_s[steps.end[longest]] - time_s[steps.start[longest]] >= 1800
+    )
+    if enough and len(wrong) >= 0.7 * len(long_steps):
+        return [
+            f"current sign reversed? the voltage rises in {len(wrong)} of {len(long_steps)} "
+            "loaded steps while the current says discharge (expected discharge positive)"
+        ]
+    return []
