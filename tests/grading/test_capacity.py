@@ -253,3 +253,13 @@ def test_charge_positive_file_is_flagged() -> None:
     res = grade(log.time_s, -log.current_a, log.voltage_v, 1.0)
     assert res["grade"] == "ungraded"
     assert any("current sign reversed?" in str(r) for r in res["reasons"])  # type: ignore[union-attr]
+
+
+def test_logger_outage_in_a_loaded_step_is_reported() -> None:
+    log = cc_discharge(2.0, 0.5, dt_s=10.0)
+    on = np.flatnonzero(log.current_a > 0)
+    hole = np.arange(on[100], on[100] + 90)  # 15 min without samples mid-discharge
+    keep = np.setdiff1d(np.arange(log.time_s.size), hole)
+    res = grade(log.time_s[keep], log.current_a[keep], log.voltage_v[keep], 2.0)
+    assert res["capacity_ah"] == pytest.approx(log.true_ah, rel=1e-5)  # CC: the gap is counted
+    assert any("gap of 910 s in a loaded step" in str(r) for r in res["reasons"])  # type: ignore[union-attr]
