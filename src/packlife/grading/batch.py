@@ -316,6 +316,13 @@ def grade_series(
     pulses, p_soc, p_temp = _pulse_table(t, i, v, temperature_c, ctx)
     dis = pulses.current_a > 0
     r10 = _median_finite(pulses.r10_mohm[dis])
+    r10_all = pulses.r10_mohm[dis][np.isfinite(pulses.r10_mohm[dis])]
+    # 1σ of the median: spread between pulses (different SoC) / √n, and ≥ 1 % (ΔV/ΔI reading)
+    r10_sigma = (
+        max(float(np.std(r10_all, ddof=1)) / math.sqrt(r10_all.size), 0.01 * float(r10))
+        if r10 is not None and r10_all.size > 1
+        else (0.01 * r10 if r10 is not None else None)
+    )
     r30 = _median_finite(pulses.r30_mohm[dis])
     sd = None
     if ctx.ocv_soc is not None and ctx.ocv_v is not None:
@@ -374,6 +381,8 @@ def grade_series(
         "soh": _num(m.soh, 4),
         "soh_uncertainty": _num(m.soh_uncertainty, 3) if m.soh is not None else None,
         "dcir_mohm": _num(r10, 4),
+        "dcir_uncertainty_mohm": _num(r10_sigma, 3),
+        "dcir_method": "hppc_pulse_10s" if r10 is not None else None,
         "dcir_30s_mohm": _num(r30, 4),
         "resistance_growth": _num(m.resistance_growth, 4),
         "self_discharge_pct_per_month": _num(sd, 4),
