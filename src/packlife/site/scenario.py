@@ -20,6 +20,13 @@ from packlife.control.vehicles import VEHICLE_MODELS
 from packlife.datafiles import load_model, read_toml
 from packlife.errors import DataFileError, PacklifeError
 from packlife.simulation.system import PackSpec
+from packlife.site.settings import (
+    EconomicsSettings,
+    ProfileRef,
+    ProfileSettings,
+    SiteLocation,
+    WeatherSettings,
+)
 
 BUILTIN_DIR = Path(__file__).parent / "scenarios"
 
@@ -93,6 +100,11 @@ class SourceSettings(_Strict):
     azimuth_deg: float = Field(180.0, ge=0, le=360)
     available_hours: tuple[float, float] | None = Field(
         None, description="local hours [start, end) when the input is connected; default always"
+    )
+    dc_ac_ratio: float = Field(1.0, gt=0.5, le=2.0, description="PV only: DC kWp / inverter AC")
+    mounting: str = Field("open_rack_glass_glass", description="PV only: SAPM mounting")
+    measured_power: ProfileRef | None = Field(
+        None, description="PV only: a measured AC power series instead of the PV model"
     )
 
     @model_validator(mode="after")
@@ -198,6 +210,10 @@ class Scenario(_Strict):
     loads: LoadSettings = LoadSettings()
     controller: ControllerSettings = ControllerSettings()
     impact: ImpactSettings = ImpactSettings()
+    site: SiteLocation | None = None
+    weather: WeatherSettings | None = None
+    profiles: ProfileSettings = ProfileSettings()
+    economics: EconomicsSettings = EconomicsSettings()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Scenario:
@@ -208,7 +224,26 @@ class Scenario(_Strict):
         ctrl = self.simulation.control_interval_s or step
         if abs(ctrl / step - round(ctrl / step)) > 1e-9:
             raise ValueError("simulation.control_interval_s must be a whole multiple of step_s")
+        self._check_site_inputs()
         return self
+
+    def _check_site_inputs(self) -> None:
+        """PV needs weather (or a measured series); a grid limit needs a grid source."""
+        for s in self.sources:
+            if s.kind == "pv" and s.measured_power is None and self.weather is None:
+                raise ValueError(
+                    f"pv source {s.name!r} needs a [weather] section (a file, or example = "
+                    '"pvlib_greensboro_tmy3") or measured_power'
+                )
+        prof = self.profiles
+        if prof.grid_limit is not None:
+            grids = [s.name for s in self.sources if s.kind == "grid"]
+            wanted = prof.grid_limit_source or (grids[0] if grids else None)
+            if wanted not in grids:
+                raise ValueError(
+                    "profiles.grid_limit needs a grid source (grid_limit_source names one of: "
+                    f"{', '.join(grids) or 'none'})"
+                )
 
 
 def builtin_scenarios() -> list[str]:
@@ -237,4 +272,32 @@ def load_scenario(name_or_path: str) -> tuple[Scenario, Path]:
     if not path.exists():
         raise DataFileError(path, ["file not found"])
     data = read_toml(path)
-    return load_model(path, Scenario, data), path
+    return resolve_paths(load_model(path, Scenario, data), path.parent), path
+
+
+def resolve_paths(sc: Scenario, base: Path) -> Scenario:
+    """``sc`` with the weather and profile file paths made absolute against ``base``."""
+
+    def absolute(name: str) -> str:
+        return str((base / name).resolve()) if not Path(name).is_absolute() else name
+
+    weather = sc.weather
+    if weather is not None and weather.file is not None:
+        weather = weather.model_copy(update={"file": absolute(weather.file)})
+    profiles = sc.profiles.model_copy(
+        update={
+            key: ref.model_copy(update={"file": absolute(ref.file)})
+            for key in ("load", "grid_limit", "price_import", "price_export")
+            if (ref := getattr(sc.profiles, key)) is not None
+        }
+    )
+    sources = [
+        s.model_copy(
+            update={"measured_power": s.measured_power.model_copy(
+                update={"file": absolute(s.measured_power.file)})}
+        )
+        if s.measured_power is not None
+        else s
+        for s in sc.sources
+    ]
+    return sc.model_copy(update={"weather": weather, "profiles": profiles, "sources": sources})

@@ -8,6 +8,7 @@ import numpy as np
 
 from packlife.catalog import get_pack_model
 from packlife.impact import diesel_co2_kg, fuel_curve_for_rating, fuel_litres_per_step, grid_co2_kg
+from packlife.site.economics import economics_summary, site_inputs_note
 from packlife.site.run import SiteResult
 
 KWH = 1000.0
@@ -160,7 +161,9 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "limits_binding_intervals": dict(
             sorted(result.limit_counts.items(), key=lambda kv: -kv[1])[:10]
         ),
+        **site_inputs_note(result),
     }
+    summary.update(economics_summary(result, summary))
     return summary
 
 
