@@ -58,9 +58,10 @@ def payback_years(
 
 def capital_recovery_factor(rate: float, years: int) -> float:
     """Annuity factor turning a present amount into ``years`` equal end-of-year payments."""
-    if rate == 0:
+    growth = math.expm1(years * math.log1p(rate))  # (1 + r)^n − 1, exact for tiny r
+    if growth == 0.0:
         return 1.0 / years
-    return rate * (1 + rate) ** years / ((1 + rate) ** years - 1)
+    return rate * (1.0 + growth) / growth
 
 
 def lcos_per_kwh(

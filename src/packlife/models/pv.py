@@ -1,8 +1,9 @@
 """PV array physics with pvlib's ModelChain: AC power from weather and the array's geometry.
 
-One model chain, chosen once and documented: PVWatts DC and inverter models, SAPM cell temperature,
-physical (Fresnel) incidence-angle losses, no spectral loss, and the PVWatts system losses
-(14.08 % with pvlib's defaults). The function returns pvlib's own ``ModelChain`` result for the
+One model chain, chosen once and documented — pvlib's PVWatts configuration
+(``ModelChain.with_pvwatts``): Perez transposition, PVWatts DC and inverter models, SAPM cell
+temperature, physical (Fresnel) incidence-angle losses, no spectral loss, and the PVWatts system
+losses (14.08 % with pvlib's defaults). The function returns pvlib's own ``ModelChain`` result for the
 inputs it is given — nothing is added after pvlib — so a test can compare it with a ModelChain
 built directly.
 
@@ -117,6 +118,7 @@ def pv_model_chain(
         location,
         dc_model="pvwatts",
         ac_model="pvwatts",
+        transposition_model="perez",
         aoi_model="physical",
         spectral_model="no_loss",
         temperature_model="sapm",

@@ -69,7 +69,7 @@ def parse_times(raw: pd.Series, path: Path, column: str, timezone: str | None) -
     has_zone = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     if bool(has_zone.all()):
         try:
-            return pd.DatetimeIndex(pd.to_datetime(text, utc=True, format="ISO8601"))
+            return pd.DatetimeIndex(pd.to_datetime(text, utc=True, format="ISO8601")).as_unit("ns")
         except (ValueError, TypeError) as exc:
             raise DataFileError(path, [f"column {column!r}: not ISO 8601 times ({exc})"]) from None
     if bool(has_zone.any()):
@@ -100,7 +100,7 @@ def parse_times(raw: pd.Series, path: Path, column: str, timezone: str | None) -
                 f"({exc}); write the times with their UTC offset"
             ],
         ) from None
-    return pd.DatetimeIndex(local.tz_convert("UTC"))
+    return pd.DatetimeIndex(local.tz_convert("UTC")).as_unit("ns")
 
 
 def _scale(unit: str, kind: ProfileKind, currency: str | None, path: Path) -> float:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ def sample_series(
     sub = max(int(math.ceil(step_s / weather.interval_s - 1e-9)), 1)
     t0 = pd.Timestamp(start).tz_convert("UTC")
     offsets_s = np.arange(n)[:, None] * step_s + (np.arange(sub)[None, :] + 0.5) * step_s / sub
-    times = pd.DatetimeIndex(t0 + pd.to_timedelta(offsets_s.ravel(), unit="s"))
+    times = pd.DatetimeIndex(t0 + pd.to_timedelta(offsets_s.ravel(), unit="s")).as_unit("ns")
     rows = _rows_for(weather, times)
     values = series.to_numpy(dtype=float)[rows].reshape(n, sub)
     return np.asarray(values.mean(axis=1), dtype=float)
@@ -108,7 +108,8 @@ def _year_key_s(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _rows_for(weather: Weather, times: pd.DatetimeIndex) -> np.ndarray:
-    index = pd.DatetimeIndex(weather.data.index)
+    index = pd.DatetimeIndex(weather.data.index).as_unit("ns")
+    times = times.as_unit("ns")
     if weather.typical_year:
         if "order" not in weather._keys:
             keys = _year_key_s(index)
@@ -133,14 +134,44 @@ def _rows_for(weather: Weather, times: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(np.searchsorted(ns, t, side="right") - 1, dtype=np.int64)
 
 
-def _to_starts(index: pd.DatetimeIndex, label: Label) -> tuple[pd.DatetimeIndex, float]:
+def _to_starts(
+    index: pd.DatetimeIndex, label: Label, typical: bool
+) -> tuple[pd.DatetimeIndex, float]:
+    """Interval-start UTC labels and the interval; a typical year's months may come from
+    different years, so only its steps within a month need to increase."""
+    index = pd.DatetimeIndex(index).as_unit("ns")
     diffs = np.diff(index.asi8)
+    if typical:
+        diffs = diffs[diffs > 0]
     if diffs.size == 0 or (diffs <= 0).any():
         raise ValueError("times must increase and there must be at least two rows")
     interval_s = float(np.median(diffs)) / 1e9
     shift = {"start": 0.0, "centre": 0.5, "end": 1.0}[label] * interval_s
     starts = index - pd.Timedelta(seconds=shift)
     return pd.DatetimeIndex(starts.tz_convert("UTC")), interval_s
+
+
+def _one_year(data: pd.DataFrame) -> pd.DataFrame:
+    """A typical year's rows moved into one non-leap year in the file's own clock (months of a
+    TMY come from different years); a 29 February row, if any, is dropped."""
+    index = pd.DatetimeIndex(data.index)
+    if index.tz is not None:
+        offsets = index.tz_localize(None) - index.tz_convert("UTC").tz_localize(None)
+        if offsets.nunique() > 1:  # a zone with DST: count calendar positions in UTC
+            index = index.tz_convert("UTC")
+    zone = index.tz
+    wall = index.tz_localize(None) if zone is not None else index
+    keep = ~((wall.month == 2) & (wall.day == 29))
+    wall = wall[keep]
+    moved = pd.DatetimeIndex(
+        pd.to_datetime(
+            {"year": 2019, "month": wall.month, "day": wall.day, "hour": wall.hour,
+             "minute": wall.minute, "second": wall.second}
+        )
+    )
+    out = data[keep].copy()
+    out.index = moved.tz_localize(zone) if zone is not None else moved
+    return out
 
 
 def _check_columns(data: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -187,8 +218,9 @@ def _read_pvlib(path: Path, fmt: str) -> tuple[pd.DataFrame, dict[str, float | N
             f"(WMO {meta.get('WMO_code', '?')}, {meta.get('data_type', '')})",
         )
     if fmt == "pvgis":
-        data, meta = pvlib.iotools.read_pvgis_tmy(path, map_variables=True)
-        where = meta.get("inputs", {}).get("location", meta)
+        data, meta = _read_pvgis(path)
+        inputs = meta.get("inputs", {})
+        where = inputs.get("location", inputs)
         loc = {
             "latitude": where.get("latitude"),
             "longitude": where.get("longitude"),
@@ -202,6 +234,24 @@ def _read_pvlib(path: Path, fmt: str) -> tuple[pd.DataFrame, dict[str, float | N
         "altitude": meta["altitude"],
     }
     return data, loc, f"NSRDB {meta.get('Source', '')} location {meta.get('Location ID', '?')}"
+
+
+def _read_pvgis(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """PVGIS TMY as downloaded (JSON or CSV), optionally gzip-compressed (``.csv.gz``)."""
+    import gzip
+    import io
+
+    import pvlib
+
+    if path.suffix != ".gz":
+        data, meta = pvlib.iotools.read_pvgis_tmy(path, map_variables=True)
+        return data, meta
+    inner = Path(path.stem).suffix.lstrip(".").lower()
+    with gzip.open(path, "rb") as fh:
+        raw = fh.read()
+    buf: Any = io.StringIO(raw.decode("utf-8")) if inner == "json" else io.BytesIO(raw)
+    data, meta = pvlib.iotools.read_pvgis_tmy(buf, pvgis_format=inner, map_variables=True)
+    return data, meta
 
 
 def _read_generic(path: Path, timezone: str | None) -> pd.DataFrame:
@@ -249,15 +299,16 @@ def read_weather(
         except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
             raise DataFileError(path, [f"not a readable {fmt} weather file ({exc})"]) from None
     data = _check_columns(data, path)
+    typical = fmt in TYPICAL_FORMATS if typical_year is None else typical_year
+    if typical:
+        data = _one_year(data)
     try:
-        starts, interval_s = _to_starts(pd.DatetimeIndex(data.index), label or DEFAULT_LABEL[fmt])
+        starts, interval_s = _to_starts(
+            pd.DatetimeIndex(data.index), label or DEFAULT_LABEL[fmt], typical
+        )
     except ValueError as exc:
         raise DataFileError(path, [str(exc)]) from None
     data.index = starts
-    typical = fmt in TYPICAL_FORMATS if typical_year is None else typical_year
-    if typical:
-        feb29 = (starts.month == 2) & (starts.day == 29)
-        data = data[~feb29]
     return Weather(
         data=data,
         interval_s=interval_s,
