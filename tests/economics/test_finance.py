@@ -64,8 +64,15 @@ def test_tou_bands_wrap_midnight_and_respect_weekdays() -> None:
 def test_bill_by_hand() -> None:
     # 4 hours: import 10 kW, 20 kW, export 5 kW, 0; prices 0.2 in, 0.05 out
     p = np.array([10e3, 20e3, -5e3, 0.0])
-    b = bill(p, 3600.0, np.full(4, 0.2), np.full(4, 0.05), np.ones(4, dtype=int),
-             standing_charge_per_day=1.2, demand_charge_per_kw_month=3.0)
+    b = bill(
+        p,
+        3600.0,
+        np.full(4, 0.2),
+        np.full(4, 0.05),
+        np.ones(4, dtype=int),
+        standing_charge_per_day=1.2,
+        demand_charge_per_kw_month=3.0,
+    )
     assert (b.import_kwh, b.export_kwh, b.peak_import_kw) == (30.0, 5.0, 20.0)
     assert b.energy_import == pytest.approx(6.0)
     assert b.energy_export_credit == pytest.approx(0.25)

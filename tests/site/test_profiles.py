@@ -26,14 +26,24 @@ def test_zoneless_times_are_refused_with_a_clear_error(tmp_path: Path) -> None:
 
 def test_local_times_through_spring_forward_and_autumn_fold(tmp_path: Path) -> None:
     # Europe/London: 2024-03-31 01:00 GMT -> 02:00 BST; 2024-10-27 02:00 BST -> 01:00 GMT
-    spring = [("2024-03-31 00:00", 1.0), ("2024-03-31 00:30", 2.0), ("2024-03-31 02:00", 3.0),
-              ("2024-03-31 02:30", 4.0)]
+    spring = [
+        ("2024-03-31 00:00", 1.0),
+        ("2024-03-31 00:30", 2.0),
+        ("2024-03-31 02:00", 3.0),
+        ("2024-03-31 02:30", 4.0),
+    ]
     prof = read_profile(_csv(tmp_path, spring), "value", "kW", "power", timezone="Europe/London")
     utc = pd.DatetimeIndex(pd.to_datetime(prof.starts_ns, utc=True))
     # local 00:30 GMT is 00:30 UTC; local 02:00 BST is 01:00 UTC: only 30 minutes later
     assert list(utc.strftime("%H:%M")) == ["00:00", "00:30", "01:00", "01:30"]
-    autumn = [("2024-10-27 00:30", 1.0), ("2024-10-27 01:00", 2.0), ("2024-10-27 01:30", 3.0),
-              ("2024-10-27 01:00", 4.0), ("2024-10-27 01:30", 5.0), ("2024-10-27 02:00", 6.0)]
+    autumn = [
+        ("2024-10-27 00:30", 1.0),
+        ("2024-10-27 01:00", 2.0),
+        ("2024-10-27 01:30", 3.0),
+        ("2024-10-27 01:00", 4.0),
+        ("2024-10-27 01:30", 5.0),
+        ("2024-10-27 02:00", 6.0),
+    ]
     prof = read_profile(_csv(tmp_path, autumn), "value", "kW", "power", timezone="Europe/London")
     steps_min = np.diff(prof.starts_ns) / 6e10
     assert steps_min.tolist() == [30.0] * 5  # the repeated hour is two distinct UTC hours
@@ -46,8 +56,12 @@ def test_a_local_time_inside_the_spring_gap_is_an_error(tmp_path: Path) -> None:
 
 
 def test_offsets_across_dst_read_without_a_zone(tmp_path: Path) -> None:
-    rows = [("2024-10-27T00:00:00+01:00", 1.0), ("2024-10-27T01:00:00+01:00", 2.0),
-            ("2024-10-27T01:00:00+00:00", 3.0), ("2024-10-27T02:00:00+00:00", 4.0)]
+    rows = [
+        ("2024-10-27T00:00:00+01:00", 1.0),
+        ("2024-10-27T01:00:00+01:00", 2.0),
+        ("2024-10-27T01:00:00+00:00", 3.0),
+        ("2024-10-27T02:00:00+00:00", 4.0),
+    ]
     prof = read_profile(_csv(tmp_path, rows), "value", "W", "power")
     assert (np.diff(prof.starts_ns) == 3600 * 10**9).all()
 
@@ -62,8 +76,9 @@ def test_resampling_keeps_energy_and_limits_take_the_minimum(tmp_path: Path) -> 
     quarter = on_grid(prof, t0 + pd.Timedelta(minutes=30), 4, 900.0, "power")
     np.testing.assert_allclose(quarter, [10e3, 10e3, 20e3, 20e3])
     limit = read_profile(path, "value", "kW", "limit")
-    np.testing.assert_allclose(on_grid(limit, t0 + pd.Timedelta(minutes=30), 2, 3600.0, "limit"),
-                               [10e3, 20e3])
+    np.testing.assert_allclose(
+        on_grid(limit, t0 + pd.Timedelta(minutes=30), 2, 3600.0, "limit"), [10e3, 20e3]
+    )
 
 
 def test_profiles_must_cover_the_run_unless_repeated(tmp_path: Path) -> None:

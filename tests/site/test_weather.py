@@ -101,9 +101,9 @@ def test_generic_csv_reads_offsets_and_rejects_zoneless_times(tmp_path: Path) ->
 def test_missing_columns_and_garbage_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("time,ghi\n2024-01-01T00:00Z,0\n2024-01-01T01:00Z,0\n", encoding="utf-8")
-    with pytest.raises(DataFileError, match="bad.csv.*missing: dni"):
+    with pytest.raises(DataFileError, match=r"bad\.csv.*missing: dni"):
         read_weather(bad, "csv")
     junk = tmp_path / "junk.epw"
     junk.write_text("not an epw\n", encoding="utf-8")
-    with pytest.raises(DataFileError, match="junk.epw"):
+    with pytest.raises(DataFileError, match=r"junk\.epw"):
         read_weather(junk, "epw")

@@ -3,9 +3,9 @@
 One model chain, chosen once and documented — pvlib's PVWatts configuration
 (``ModelChain.with_pvwatts``): Perez transposition, PVWatts DC and inverter models, SAPM cell
 temperature, physical (Fresnel) incidence-angle losses, no spectral loss, and the PVWatts system
-losses (14.08 % with pvlib's defaults). The function returns pvlib's own ``ModelChain`` result for the
-inputs it is given — nothing is added after pvlib — so a test can compare it with a ModelChain
-built directly.
+losses (14.08 % with pvlib's defaults). The function returns pvlib's own ``ModelChain`` result for
+the inputs it is given — nothing is added after pvlib — so a test can compare it with a
+ModelChain built directly.
 
 ``pvlib`` is imported inside the functions (``opt`` extra).
 
