@@ -132,9 +132,11 @@ def nine_phevs_at_once(dwell_h: float = 2.0) -> ClaimCheck:
             "simulated": runs,
         },
         f"Nine empty P440e need {9 * vehicle:.0f} kWh, more than the packs' usable energy even "
-        f"new. From a full BESS at measured SoH, nine PHEVs reach 100 % only if they arrive above "
+        f"new. From a full BESS at measured SoH, nine PHEVs reach 100 % only if they arrive "
+        f"above "
         f"{soc_min_no_supply:.0%} SoC ({soc_min_with_supply:.0%} with the 22 kW supply running for "
-        f"{dwell_h:g} h). Simulated: arriving at 20 % SoC, {runs[0]['fully_charged']} of 9 are full "
+        f"{dwell_h:g} h). Simulated: arriving at 20 % SoC, {runs[0]['fully_charged']} of 9 are "
+        f"full "
         f"after {dwell_h:g} h; at {runs[1]['arrival_soc']:.0%}, {runs[1]['fully_charged']} of 9.",
     )
 
@@ -154,9 +156,11 @@ def diesel_claims() -> list[ClaimCheck]:
             "grid_co2_of_charging_per_day_kg": round(r.daily.co2_grid_kg, 1),
             "net_co2_avoided_per_day_kg": round(r.daily.co2_avoided_net_kg, 1),
         },
-        f"16 L/h × 3 h = 48 L; 129.12 / 48 = {r.implied_factor_kg_per_l:.2f} kg/L, the combustion "
+        f"16 L/h × 3 h = 48 L; 129.12 / 48 = {r.implied_factor_kg_per_l:.2f} kg/L, the "
+        f"combustion "
         f"factor of mineral diesel. Charging the BESS with the same energy from the UK grid emits "
-        f"{r.daily.co2_grid_kg:.0f} kg, so the net saving is {r.daily.co2_avoided_net_kg:.0f} kg/day.",
+        f"{r.daily.co2_grid_kg:.0f} kg, so the net saving is "
+        f"{r.daily.co2_avoided_net_kg:.0f} kg/day.",
     )
     per_year = ClaimCheck(
         "15494kg",
@@ -194,7 +198,8 @@ def mass_under_3p5t() -> ClaimCheck:
             "limit_kg": 3500.0,
         },
         f"7 packs at the catalog's {packs_kg / 7:.0f} kg (an estimate: the pack mass is not "
-        f"published) plus a {sc.bess.enclosure_mass_kg:.0f} kg enclosure estimate = {total:,.0f} kg, "
+        f"published) plus a {sc.bess.enclosure_mass_kg:.0f} kg enclosure estimate = "
+        f"{total:,.0f} kg, "
         "under 3.5 t; a check on estimates only.",
     )
 
@@ -216,8 +221,9 @@ def leaf_portable() -> ClaimCheck:
             "module_share_of_mass": round(cells_kg / 14.4, 3),
             "wh_per_kg_unit": round(633.0 / 14.4, 1),
         },
-        f"Two Gen-1 modules hold {new_wh:.0f} Wh new; 633 Wh is SoH {soh:.2f}, inside the 0.60–0.67 "
-        f"measured on >100 retired Gen-1 packs (Gao et al. 2024). The modules are {cells_kg:.1f} kg "
+        f"Two Gen-1 modules hold {new_wh:.0f} Wh new; 633 Wh is SoH {soh:.2f}, inside the "
+        f"0.60–0.67 measured on >100 retired Gen-1 packs (Gao et al. 2024). The modules are "
+        f"{cells_kg:.1f} kg "
         f"of the 14.4 kg ({cells_kg / 14.4:.0%}); {633 / 14.4:.0f} Wh/kg for the unit.",
         NISSAN_URL,
     )

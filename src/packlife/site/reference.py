@@ -21,7 +21,7 @@ def json_schema() -> dict[str, Any]:
 
 def _type_of(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
-        return "[" + prop["$ref"].split("/")[-1] + "]"
+        return "[" + str(prop["$ref"]).split("/")[-1] + "]"
     if "anyOf" in prop:
         return " or ".join(_type_of(p) for p in prop["anyOf"])
     if "enum" in prop:
@@ -69,7 +69,7 @@ def _table(name: str, model: dict[str, Any]) -> list[str]:
             f"| `{field}` | {_type_of(prop).replace('|', '/')} | {default} | "
             f"{_bounds(prop)} | {desc} |"
         )
-    return lines + [""]
+    return [*lines, ""]
 
 
 def reference_markdown() -> str:
@@ -78,7 +78,8 @@ def reference_markdown() -> str:
     out = [
         "# Scenario reference",
         "",
-        "Generated from the scenario schema by `packlife scenario reference` — do not edit by hand.",
+        "Generated from the scenario schema by `packlife scenario reference`; do not edit by",
+        "hand.",
         "A scenario is a TOML file; `packlife scenario new FILE` writes a commented template and",
         "`packlife scenario schema` prints the JSON Schema. Units are in the field names",
         "(see docs/conventions.md). Paths are relative to the scenario file.",
