@@ -158,8 +158,9 @@ def _pv_on_weather(scenario: Scenario, src: SourceSettings, weather: Weather) ->
 
 @lru_cache(maxsize=32)
 def _profile_cached(
-    ref: ProfileRef, kind: ProfileKind, zone: str | None, currency: str, mtime: float
+    ref_json: str, kind: ProfileKind, zone: str | None, currency: str, mtime: float
 ) -> Profile:
+    ref = ProfileRef.model_validate_json(ref_json)
     return read_profile(
         Path(ref.file),
         ref.column,
@@ -180,7 +181,7 @@ def profile_on_grid(
     zone = scenario.site.timezone if scenario.site is not None else None
     path = Path(ref.file)
     mtime = path.stat().st_mtime if path.exists() else 0.0
-    prof = _profile_cached(ref, kind, zone, scenario.economics.currency, mtime)
+    prof = _profile_cached(ref.model_dump_json(), kind, zone, scenario.economics.currency, mtime)
     t0 = pd.Timestamp(scenario.simulation.start) + pd.Timedelta(seconds=start * step_s)
     return on_grid(prof, t0, n, step_s, kind)
 
