@@ -1,4 +1,4 @@
-"""``packlife claims`` and ``packlife scenario``: verdicts with evidence; template, schema, reference."""
+"""``packlife claims`` (verdicts with evidence) and ``packlife scenario`` (template, schema, docs)."""
 
 from __future__ import annotations
 
