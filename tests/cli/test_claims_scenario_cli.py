@@ -1,4 +1,4 @@
-"""``packlife claims`` (verdicts with evidence) and ``packlife scenario`` (template, schema, docs)."""
+"""``packlife claims`` (verdicts, evidence) and ``packlife scenario`` (template, schema, docs)."""
 
 from __future__ import annotations
 
