@@ -10,7 +10,8 @@ Alternatives compared with the BESS (all serving the same vehicles and loads):
 * **diesel**: a hired generator serving the demand (fuel from the part-load curve, hire per day of
   use); the BESS pays its capex back through the running costs it avoids;
 * **grid upgrade** (with ``grid_upgrade_capex``): a connection big enough to serve the demand
-  directly, paying the tariff on the demand as it comes (no storage losses, higher peaks).
+  directly, paying the tariff on the demand as it comes less the PV the site used (no storage
+  losses, higher peaks, the rest of the PV exported).
 """
 
 from __future__ import annotations
@@ -54,6 +55,24 @@ def _annual_bill(result: SiteResult, grid_w: np.ndarray, dt_s: float) -> dict[st
         "export_kwh": b.export_kwh * scale,
         "peak_import_kw": b.peak_import_kw,
     }
+
+
+def _direct_grid_w(result: SiteResult) -> np.ndarray:
+    """Grid power without the BESS: vehicles and loads served as they come, PV used first and
+    the rest exported (per output interval) [W]."""
+    flows = result.flows
+    demand = flows["vehicles_power_w"].to_numpy(dtype=float) + flows["loads_power_w"].to_numpy(
+        dtype=float
+    )
+    pv = sum(
+        (
+            flows[f"source_{s.name}_power_w"].to_numpy(dtype=float)
+            for s in result.scenario.sources
+            if s.kind == "pv"
+        ),
+        np.zeros(len(flows)),
+    )
+    return np.asarray(demand - pv, dtype=float)
 
 
 def _days_running(power_w: np.ndarray, dt_s: float) -> float:
@@ -160,8 +179,7 @@ def economics_summary(result: SiteResult, summary: dict[str, Any]) -> dict[str, 
             }
         )
     if e.grid_upgrade_capex is not None:
-        demand = result.demand_power_w
-        direct = _annual_bill(result, demand, result.control_interval_s)
+        direct = _annual_bill(result, _direct_grid_w(result), dt_out)
         upgrade_annual = direct["energy"] + direct["standing"] + direct["demand"]
         savings = [upgrade_annual - c for c in bess_costs]
         out.update(

@@ -199,7 +199,9 @@ th{{background:#f4f4f4}} h3{{margin-top:1.6em}}
 <p>{html.escape(sc.description)}</p>
 <p>{sc.simulation.days:g} days from {html.escape(str(sc.simulation.start))}, step {sc.simulation.step_s:g} s;
 BESS: {html.escape(sc.bess.name)}, {summary["nameplate_energy_kwh"]:.1f} kWh nameplate,
-{summary["usable_energy_kwh"]:.1f} kWh usable at measured SoH.</p>
+{summary["usable_energy_kwh"]:.1f} kWh usable at measured SoH.
+Time zone: {html.escape(str(summary.get("timezone", "")))};
+weather: {html.escape(str(summary.get("weather_source", "")))}.</p>
 <h2>Summary</h2>{_table(headline)}
 <h2>Power flows</h2>{_line_chart("Power by source and sink", x_h, power, "kW")}
 <h2>Packs</h2>{_line_chart("State of charge per pack", px_h, soc, "0–1")}

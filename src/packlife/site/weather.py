@@ -117,7 +117,19 @@ def _rows_for(weather: Weather, times: pd.DatetimeIndex) -> np.ndarray:
             weather._keys["order"] = order
             weather._keys["sorted"] = keys[order]
         order, sorted_keys = weather._keys["order"], weather._keys["sorted"]
-        pos = np.searchsorted(sorted_keys, _year_key_s(times), side="right") - 1
+        want = _year_key_s(times)
+        span_s = int(sorted_keys[-1] - sorted_keys[0] + weather.interval_s)
+        if span_s < _YEAR_S - 86400 and (
+            want.min() < sorted_keys[0] or want.max() >= sorted_keys[0] + span_s
+        ):
+            raise DataFileError(
+                Path(weather.source.split(" ")[0]),
+                [
+                    f"typical-year weather covers only {span_s / 86400:g} days of the calendar "
+                    f"and not {times[0]} – {times[-1]}; use a whole-year file or move the run"
+                ],
+            )
+        pos = np.searchsorted(sorted_keys, want, side="right") - 1
         return np.asarray(order[np.mod(pos, order.size)], dtype=np.int64)
     ns = index.asi8
     t = times.asi8
@@ -165,8 +177,14 @@ def _one_year(data: pd.DataFrame) -> pd.DataFrame:
     wall = wall[keep]
     moved = pd.DatetimeIndex(
         pd.to_datetime(
-            {"year": 2019, "month": wall.month, "day": wall.day, "hour": wall.hour,
-             "minute": wall.minute, "second": wall.second}
+            {
+                "year": 2019,
+                "month": wall.month,
+                "day": wall.day,
+                "hour": wall.hour,
+                "minute": wall.minute,
+                "second": wall.second,
+            }
         )
     )
     out = data[keep].copy()
