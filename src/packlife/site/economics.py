@@ -252,12 +252,6 @@ def economics_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def flows_time_index(result: SiteResult) -> pd.DatetimeIndex:
-    """Interval-start labels of the flows, in the site's zone (see module docstring)."""
-    sc = result.scenario
-    return interval_starts(sc, len(result.flows), sc.simulation.output_interval_s)
-
-
 def site_inputs_note(result: SiteResult) -> dict[str, Any]:
     """Where the run's weather, location and time zone came from (for the summary and report)."""
     from packlife.site.inputs import site_location, site_weather

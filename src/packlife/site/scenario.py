@@ -21,6 +21,8 @@ from packlife.datafiles import load_model, read_toml
 from packlife.errors import DataFileError, PacklifeError
 from packlife.simulation.system import PackSpec
 from packlife.site.settings import (
+    ControllerExtras,
+    CustomVehicleModel,
     EconomicsSettings,
     ProfileRef,
     ProfileSettings,
@@ -138,6 +140,13 @@ class VehicleSettings(_Strict):
 
     outputs: int = Field(9, ge=1, le=64)
     connector_max_kw: float = Field(50.0, gt=0, le=400)
+    output_max_kw: list[float] | None = Field(
+        None, description="per-output charger ratings [kW] (one per output); default all "
+        "connector_max_kw"
+    )
+    models: list[CustomVehicleModel] = Field(
+        default_factory=list, description="vehicle models defined here (usable by the fleet)"
+    )
     fleet: list[FleetEntry] = Field(min_length=1)
     sessions_per_day_min: int = Field(6, ge=0)
     sessions_per_day_max: int = Field(12, ge=0)
@@ -153,8 +162,22 @@ class VehicleSettings(_Strict):
         description="CSV (arrival,departure,energy_kwh[,vehicle_model]) instead of the generator",
     )
 
+    @field_validator("models")
+    @classmethod
+    def _register(cls, models: list[CustomVehicleModel]) -> list[CustomVehicleModel]:
+        register_vehicle_models(models)
+        return models
+
     @model_validator(mode="after")
     def _ranges(self) -> VehicleSettings:
+        if self.output_max_kw is not None:
+            if len(self.output_max_kw) != self.outputs:
+                raise ValueError(
+                    f"output_max_kw needs one rating per output ({self.outputs}), "
+                    f"got {len(self.output_max_kw)}"
+                )
+            if any(not 0 < p <= 400 for p in self.output_max_kw):
+                raise ValueError("output_max_kw ratings must lie within (0, 400] kW")
         if self.sessions_per_day_max < self.sessions_per_day_min:
             raise ValueError("sessions_per_day_max must be ≥ sessions_per_day_min")
         if self.arrival_soc_max < self.arrival_soc_min:
@@ -183,6 +206,9 @@ class ControllerSettings(_Strict):
     vehicle_algorithm: VehicleAlgorithm = "llf"
     pack_split: PackSplit = "usable_energy"
     min_output_power_kw: float = Field(3.0, ge=0)
+    settings: ControllerExtras = Field(
+        default_factory=ControllerExtras, description="export limit, deadband, ramp, MPC horizon"
+    )
 
 
 class ImpactSettings(_Strict):
@@ -244,6 +270,30 @@ class Scenario(_Strict):
                     "profiles.grid_limit needs a grid source (grid_limit_source names one of: "
                     f"{', '.join(grids) or 'none'})"
                 )
+
+
+def register_vehicle_models(models: list[CustomVehicleModel]) -> None:
+    """Add a scenario's vehicle models to the process-wide table the fleet and the loop use.
+
+    A model whose id is already known is accepted only if it is the same model (a scenario loaded
+    twice); redefining a built-in or another scenario's model differently is refused.
+    """
+    from packlife.control.vehicles import VehicleModel
+
+    for m in models:
+        new = VehicleModel(
+            id=m.id,
+            name=m.name,
+            usable_energy_kwh=m.usable_energy_kwh,
+            soc=tuple(m.soc),
+            dc_power_kw=tuple(m.dc_power_kw),
+            sources=tuple(m.sources),
+            estimated="defined in a scenario file",
+        )
+        old = VEHICLE_MODELS.get(m.id)
+        if old is not None and old != new:
+            raise ValueError(f"vehicle model {m.id!r} already exists with other values; rename it")
+        VEHICLE_MODELS[m.id] = new
 
 
 def builtin_scenarios() -> list[str]:

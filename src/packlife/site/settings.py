@@ -158,3 +158,37 @@ class EconomicsSettings(_Strict):
     )
     compare_diesel: bool = Field(True, description="include the diesel-generator comparison")
     sources_of_numbers: list[str] = Field(default_factory=list)
+
+
+class CustomVehicleModel(_Strict):
+    """A vehicle model defined in the scenario (usable energy and DC acceptance curve)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    usable_energy_kwh: float = Field(gt=0, le=300)
+    soc: list[float] = Field(min_length=2, description="acceptance-curve breakpoints (0-1)")
+    dc_power_kw: list[float] = Field(min_length=2, description="DC power accepted at each [kW]")
+    sources: list[str] = Field(default_factory=list, description="where the numbers come from")
+
+    @model_validator(mode="after")
+    def _curve(self) -> CustomVehicleModel:
+        if len(self.soc) != len(self.dc_power_kw):
+            raise ValueError("soc and dc_power_kw need the same number of points")
+        if any(b <= a for a, b in zip(self.soc, self.soc[1:], strict=False)):
+            raise ValueError("soc breakpoints must increase")
+        if self.soc[0] < 0 or self.soc[-1] > 1:
+            raise ValueError("soc breakpoints must lie within 0-1")
+        if any(p < 0 or p > 1000 for p in self.dc_power_kw):
+            raise ValueError("dc_power_kw must lie within 0-1000")
+        return self
+
+
+class ControllerExtras(_Strict):
+    """Controller settings that exist in code, settable from the scenario (see
+    :class:`packlife.control.types.ControllerConfig`)."""
+
+    export_limit_kw: float = Field(0.0, ge=0, le=5000, description="0 = no export")
+    deadband_kw: float = Field(0.0, ge=0, le=1000)
+    pack_ramp_kw_per_s: float | None = Field(None, gt=0, description="None = no ramp limit")
+    use_generator_for_vehicles: bool = True
+    mpc_horizon_steps: int = Field(24, ge=1, le=2000)
