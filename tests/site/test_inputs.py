@@ -91,3 +91,23 @@ grid_limit = { file = "load.csv", column = "limit_kw", unit = "kW", repeat = tru
     np.testing.assert_allclose(inp.load_w, np.repeat([5e3, 15e3], 24))
     np.testing.assert_allclose(inp.source_cap_w["grid"], np.repeat([20e3, 10e3], 24))
     np.testing.assert_allclose(inp.available_w["grid"], inp.source_cap_w["grid"])
+
+
+def test_a_measured_pv_series_replaces_the_pv_model(tmp_path: Path) -> None:
+    rows = "".join(
+        f"2024-06-03T{h:02d}:00:00+01:00,{max(0.0, 20.0 - abs(h - 13) * 3.0)}\n" for h in range(24)
+    )
+    (tmp_path / "pv.csv").write_text("time,pv_kw\n" + rows, encoding="utf-8")
+    extra = """
+[[sources]]
+name = "rooftop_pv"
+kind = "pv"
+max_power_kw = 15.0
+peak_power_kwp = 30.0
+measured_power = { file = "pv.csv", column = "pv_kw", unit = "kW", repeat = true }
+"""
+    sc, _ = load_scenario(str(_site_file(tmp_path, extra)))
+    pv = build_inputs(sc, 48, 3600.0).available_w["rooftop_pv"]
+    # hour 13 local measured 20 kW, capped at the 15 kW inverter rating; night is zero
+    assert pv[13] == 15e3 and pv[12] == 15e3 and pv[7] == 2e3 and pv[0] == 0.0
+    np.testing.assert_array_equal(pv[:24], pv[24:])
