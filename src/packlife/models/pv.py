@@ -29,6 +29,17 @@ from packlife.errors import PacklifeError
 if TYPE_CHECKING:
     from pvlib.modelchain import ModelChain
 
+def require_pvlib() -> Any:
+    """The ``pvlib`` module, or a user error naming the extra that installs it."""
+    try:
+        import pvlib
+    except ImportError:
+        raise PacklifeError(
+            "PV modelling and weather files need pvlib: pip install 'packlife[opt]'"
+        ) from None
+    return pvlib
+
+
 #: Weather columns the model chain needs (irradiance [W/m²], air temperature [°C], wind [m/s]).
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
@@ -90,6 +101,7 @@ def pv_model_chain(
     altitude_m : float
         Site altitude [m].
     """
+    require_pvlib()
     from pvlib.location import Location
     from pvlib.modelchain import ModelChain
     from pvlib.pvsystem import PVSystem

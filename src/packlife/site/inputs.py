@@ -21,7 +21,7 @@ import pandas as pd
 
 from packlife._typing import FloatArray
 from packlife.errors import PacklifeError
-from packlife.models.pv import PvArray, pv_ac_power_w
+from packlife.models.pv import PvArray, pv_ac_power_w, require_pvlib
 from packlife.site.profiles import Profile, ProfileKind, on_grid, read_profile
 from packlife.site.scenario import Scenario, SourceSettings
 from packlife.site.settings import WEATHER_EXAMPLES, ProfileRef, WeatherSettings
@@ -89,8 +89,7 @@ def _in_window(hours: FloatArray, window: tuple[float, float] | None) -> FloatAr
 def weather_path(settings: WeatherSettings) -> tuple[Path, str]:
     """The weather file and its format (a named example resolves to pvlib's data folder)."""
     if settings.example is not None:
-        import pvlib
-
+        pvlib = require_pvlib()
         name, fmt = WEATHER_EXAMPLES[settings.example]
         return Path(pvlib.__file__).parent / "data" / name, fmt
     assert settings.file is not None and settings.format is not None

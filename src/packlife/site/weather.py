@@ -31,7 +31,7 @@ import pandas as pd
 
 from packlife._typing import FloatArray
 from packlife.errors import DataFileError
-from packlife.models.pv import WEATHER_COLUMNS
+from packlife.models.pv import WEATHER_COLUMNS, require_pvlib
 from packlife.site.profiles import parse_times
 
 WeatherFormat = Literal["tmy3", "epw", "pvgis", "psm", "csv"]
@@ -212,7 +212,7 @@ def _check_columns(data: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def _read_pvlib(path: Path, fmt: str) -> tuple[pd.DataFrame, dict[str, float | None], str]:
-    import pvlib
+    pvlib = require_pvlib()
 
     if fmt == "tmy3":
         data, meta = pvlib.iotools.read_tmy3(path, map_variables=True)
@@ -259,7 +259,7 @@ def _read_pvgis(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     import gzip
     import io
 
-    import pvlib
+    pvlib = require_pvlib()
 
     if path.suffix != ".gz":
         data, meta = pvlib.iotools.read_pvgis_tmy(path, map_variables=True)
