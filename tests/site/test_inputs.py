@@ -111,3 +111,18 @@ measured_power = { file = "pv.csv", column = "pv_kw", unit = "kW", repeat = true
     # hour 13 local measured 20 kW, capped at the 15 kW inverter rating; night is zero
     assert pv[13] == 15e3 and pv[12] == 15e3 and pv[7] == 2e3 and pv[0] == 0.0
     np.testing.assert_array_equal(pv[:24], pv[24:])
+
+
+def test_tou_bands_follow_local_time_across_both_dst_changes(tmp_path: Path) -> None:
+    from packlife.site.inputs import prices_per_kwh
+
+    path = _site_file(tmp_path, "")
+    text = path.read_text(encoding="utf-8")
+    for start, cheap_hours in (("2024-10-27T00:00:00+01:00", 8), ("2024-03-31T00:00:00+00:00", 6)):
+        path.write_text(text.replace("2024-06-03T00:00:00+01:00", start), encoding="utf-8")
+        sc, _ = load_scenario(str(path))
+        # 23 or 25 UTC hours make the local day; the 00:00-07:00 band has 8 hours on the day the
+        # clocks go back and 6 on the day they go forward
+        n = 25 if cheap_hours == 8 else 23
+        p_in, _ = prices_per_kwh(sc, n, 3600.0)
+        assert int(np.sum(p_in == 0.12)) == cheap_hours
