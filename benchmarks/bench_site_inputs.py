@@ -56,8 +56,14 @@ def main() -> None:
             pv_kwh += float(np.sum(inp.available_w["rooftop_pv"])) * 60.0 / 3.6e6
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"365 one-day chunks at 60 s: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
-        print(f"PV yield 40 kWp at 45 N 8 E (PVGIS TMY): {pv_kwh:,.0f} kWh = {pv_kwh / 40:,.0f} kWh/kWp")
+        print(
+            f"365 one-day chunks at 60 s: wall {wall:.2f} s, CPU {cpu:.2f} s, "
+            f"peak RSS {rss:.0f} MB"
+        )
+        print(
+            f"PV yield 40 kWp at 45 N 8 E (PVGIS TMY): {pv_kwh:,.0f} kWh = "
+            f"{pv_kwh / 40:,.0f} kWh/kWp"
+        )
 
 
 if __name__ == "__main__":
