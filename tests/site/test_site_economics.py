@@ -88,3 +88,13 @@ def test_a_price_file_in_another_currency_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(DataFileError, match="never mixed"):
         prices_per_kwh(sc, 4, 900.0)
+
+
+def test_energy_drawn_from_the_packs_is_paid_for() -> None:
+    s = summarise(short_run("leaf-portable", 0.5))
+    assert s["economics_currency"] == "JPY"
+    assert s["stored_energy_change_kwh"] < 0
+    drawn = -s["stored_energy_change_kwh"]
+    # bought back through the 0.97 grid inverter at 31 JPY/kWh, scaled to a year from 0.5 days
+    assert s["annual_refill_cost"] == pytest.approx(drawn / 0.97 * 31.0 * 365 / 0.5, rel=1e-9)
+    assert s["annual_running_cost_bess"] == pytest.approx(s["annual_refill_cost"])

@@ -4,6 +4,8 @@ Computed after the run from its flows (per output interval: ``source_<name>_powe
 ``vehicles_power_w``, ``loads_power_w``), the demand per control interval and the summary's fuel
 and pack-health numbers, so it does not depend on how the loop is written. A run of ``days`` is
 scaled to a year by ``365 / days`` (state this when quoting annual figures from a short run).
+Energy the run drew from the packs (stored energy lower at the end) is charged as if bought back
+from the grid at the mean import price of the first day, so a BESS that only discharges is not free.
 
 Alternatives compared with the BESS (all serving the same vehicles and loads):
 
@@ -75,6 +77,17 @@ def _direct_grid_w(result: SiteResult) -> np.ndarray:
     return np.asarray(demand - pv, dtype=float)
 
 
+def _refill_cost(result: SiteResult, summary: dict[str, Any]) -> float:
+    """What it costs to put back the energy the run drew from the packs (stored energy fell):
+    bought at the mean import price through the grid inverter; nothing when it rose."""
+    drawn_kwh = max(-float(summary["stored_energy_change_kwh"]), 0.0)
+    if drawn_kwh == 0.0:
+        return 0.0
+    sc = result.scenario
+    p_in, _ = prices_per_kwh(sc, 24, 3600.0)
+    return drawn_kwh / sc.bess.grid_inverter_efficiency * float(np.mean(p_in))
+
+
 def _days_running(power_w: np.ndarray, dt_s: float) -> float:
     """Days (per year) on which a power series is ever above zero."""
     per_day = max(int(round(86400.0 / dt_s)), 1)
@@ -132,12 +145,14 @@ def economics_summary(result: SiteResult, summary: dict[str, Any]) -> dict[str, 
         np.zeros(len(flows)),
     )
     gen_hire = _days_running(gen_w, dt_out) * e.genset_rental_per_day if gen_w.any() else 0.0
+    refill = _refill_cost(result, summary) * scale
     bess_running = (
         bess_bill["energy"]
         + bess_bill["standing"]
         + bess_bill["demand"]
         + gen_fuel
         + gen_hire
+        + refill
         + e.bess_opex_per_year
     )
     replacements, listing = _replacement_costs(result, summary)
@@ -152,6 +167,7 @@ def economics_summary(result: SiteResult, summary: dict[str, Any]) -> dict[str, 
         "peak_grid_import_kw": bess_bill["peak_import_kw"],
         "annual_grid_bill": bess_bill["energy"] + bess_bill["standing"] + bess_bill["demand"],
         "annual_generator_cost_bess_case": gen_fuel + gen_hire,
+        "annual_refill_cost": refill,
         "annual_running_cost_bess": bess_running,
         "cost_per_kwh_delivered": _finite(
             lcos_per_kwh(e.discount_rate, e.bess_capex, bess_costs, [delivered_kwh] * life)
