@@ -19,7 +19,7 @@ from pathlib import Path
 import typer
 
 from packlife import __version__
-from packlife.cli import catalog, design, grade, impact, registry, simulate
+from packlife.cli import catalog, claims, design, grade, impact, registry, scenario, simulate
 from packlife.cli._common import err_console, safe
 from packlife.errors import PacklifeError
 from packlife.redact import mask_secrets
@@ -51,6 +51,8 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(grade.app, name="grade")
 app.command("simulate")(simulate.simulate_cmd)
 app.command("design")(design.design_cmd)
+app.command("claims")(claims.claims_cmd)
+app.add_typer(scenario.app, name="scenario")
 
 
 def _version(value: bool) -> None:

@@ -41,8 +41,8 @@ OC_OUTPUT, OC_PLUG_S, OC_LEAVE_S, OC_DELIVERED_WH, OC_FULL, OC_CHARGED_S = range
 N_OC = 6
 # ---- site constants SITE[N_SITE] ----
 SITE_DT_S, SITE_CTRL_S, SITE_STEPS_PER_CTRL, SITE_PER_ROW, SITE_ETA_OUT, SITE_ETA_LOAD, \
-    SITE_CONNECTOR_W, SITE_AGE_EVERY, SITE_OUT_EVERY, SITE_AGEING = range(10)
-N_SITE = 10
+    SITE_AGE_EVERY, SITE_OUT_EVERY, SITE_AGEING = range(9)
+N_SITE = 9
 # ---- integer state IST[N_IST] ----
 IST_QUEUE, IST_STEP, IST_CTRL = range(3)
 N_IST = 3
@@ -125,15 +125,16 @@ def plug_and_leave(
 @njit(cache=True, inline="always")
 def output_view(
     SES: FloatArray, OC: FloatArray, plugged: IntArray, vm_soc: FloatArray, vm_pow_w: FloatArray,
-    vm_energy_wh: FloatArray, SITE: FloatArray, t: float, active: IntArray, conn: FloatArray,
-    acc: FloatArray, need: FloatArray, arr: FloatArray, dep: FloatArray,
+    vm_energy_wh: FloatArray, rating_w: FloatArray, SITE: FloatArray, t: float,
+    active: IntArray, conn: FloatArray, acc: FloatArray, need: FloatArray, arr: FloatArray,
+    dep: FloatArray,
 ) -> None:
     """Each output as the controller sees it from the DC bus (powers and energies before the
-    output converter): connector rating, the vehicle's acceptance at its SoC, energy still
-    needed, arrival and departure."""
+    output converter): its charger rating (``rating_w``, vehicle side), the vehicle's acceptance
+    at its SoC, energy still needed, arrival and departure."""
     eta = SITE[SITE_ETA_OUT]
     for k in range(plugged.shape[0]):
-        conn[k] = SITE[SITE_CONNECTOR_W] / eta
+        conn[k] = rating_w[k] / eta
         s = plugged[k]
         if s < 0:
             active[k] = 0
@@ -308,7 +309,8 @@ def site_chunk(
     ambient_c : ndarray (n_ctrl · steps per interval,)
         Ambient temperature per engine step [°C].
     veh : tuple
-        ``(soc points, power points [W], usable energy [Wh])`` per vehicle model.
+        ``(soc points, power points [W], usable energy [Wh])`` per vehicle model, and each
+        output's charger rating [W, vehicle side].
     ses : tuple
         ``(SES, OC, plugged)``: sessions, their outcomes and the session on each output (−1).
     state : tuple
@@ -376,8 +378,9 @@ def site_chunk(
             cap[j] = max(min(src_avail[j, c], src_max[j]), 0.0)
         grid_ok = first_grid >= 0 and src_avail[first_grid, c] > 0.0
         output_view(
-            SES, OC, plugged, veh[0], veh[1], veh[2], SITE, t, active, conn, acc, need, arr, dep
-        )
+            SES, OC, plugged, veh[0], veh[1], veh[2], veh[3], SITE, t, active, conn, acc, need,
+            arr, dep,
+        )  # fmt: skip
         KN.decide_kernel(
             t, ctrl_s, cfg,
             (max_dis, max_chg, e_dis, e_chg, joined, faulted, prev_pack, r_ohm, v_v, rated, k0,

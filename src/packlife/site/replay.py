@@ -25,7 +25,8 @@ from packlife.control.types import (
 )
 from packlife.errors import ConsistencyError
 from packlife.simulation import site_loop as SL
-from packlife.site.arrays import controller_config, source_order
+from packlife.site.arrays import source_order
+from packlife.site.config import controller_config
 from packlife.site.run import SiteResult
 
 

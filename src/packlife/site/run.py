@@ -42,6 +42,7 @@ from packlife.simulation.result import SimulationResult
 from packlife.simulation.stepping import workspace
 from packlife.simulation.system import PackSpec, build_systems
 from packlife.site import arrays as AR
+from packlife.site.config import controller_config
 from packlife.site.diesel import diesel_terms
 from packlife.site.inputs import build_inputs
 from packlife.site.scenario import Scenario
@@ -118,7 +119,7 @@ class _Loop:
     site: FloatArray
     cfg: FloatArray
     src: tuple[np.ndarray, ...]
-    veh: tuple[FloatArray, FloatArray, FloatArray]
+    veh: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
     ses: tuple[np.ndarray, ...]
     state: tuple[np.ndarray, ...]
     ws: tuple[np.ndarray, ...]
@@ -134,8 +135,9 @@ def _pack_specs(scenario: Scenario) -> list[PackSpec]:
 
 def _prepare(scenario: Scenario, sessions: list[Session]) -> _Loop:
     t = AR.timing(scenario)
+    ambient0 = float(build_inputs(scenario, 1, t.control_s).ambient_c[0])
     engine = Engine(
-        build_systems([_pack_specs(scenario)], ambient_c=scenario.ambient.mean_temperature_c),
+        build_systems([_pack_specs(scenario)], ambient_c=ambient0),
         EngineConfig(
             dt_s=t.step_s,
             output_interval_s=t.output_s,
@@ -170,7 +172,7 @@ def _prepare(scenario: Scenario, sessions: list[Session]) -> _Loop:
         site=AR.site_constants(scenario, t),
         cfg=AR.controller_vector(scenario),
         src=AR.source_arrays(scenario),
-        veh=(vm_soc, vm_pow, vm_e),
+        veh=(vm_soc, vm_pow, vm_e, AR.output_ratings(scenario)),
         ses=(ses, oc, np.full(n_out, -1, dtype=np.int64)),
         state=state,
         ws=workspace(0, engine.P, engine.S, engine.tables, t.step_s),
@@ -299,7 +301,7 @@ def _mpc_targets(
     arrays = OutputArrays(
         active, rate, np.minimum(rate, need * 3600.0 / t.control_s), need, arr, dep
     )
-    horizon = AR.controller_config(scenario).mpc_horizon_steps
+    horizon = controller_config(scenario).mpc_horizon_steps
     try:
         return lp.cfg, mpc_plan_w(arrays, now, t.control_s, budget, horizon)[:, 0]
     except InfeasibleError:  # a solver failure must not stop the site: LLF decides
@@ -378,8 +380,8 @@ def _result(
 def _limit_counts(scenario: Scenario, lp: _Loop, names: list[str]) -> dict[str, int]:
     """Intervals in which each limit bound, keyed by who bound (as :func:`decide` words it)."""
     cnt_pk, cnt_out, cnt_src, cnt_site = lp.state[5], lp.state[6], lp.state[7], lp.state[8]
-    ramp = AR.controller_config(scenario).pack_ramp_w_per_s
-    connector_w = scenario.vehicles.connector_max_kw * 1000.0 if scenario.vehicles else 0.0
+    ramp = controller_config(scenario).pack_ramp_w_per_s
+    ratings = AR.output_ratings(scenario)
     counts: dict[str, int] = {}
 
     def add(key: str, value: int) -> None:
@@ -391,7 +393,7 @@ def _limit_counts(scenario: Scenario, lp: _Loop, names: list[str]) -> dict[str, 
             add(pack_reason(i, code, "", ramp), cnt_pk[i, code])
     for k in range(cnt_out.shape[0]):
         for code in range(1, cnt_out.shape[1]):
-            add(output_reason(k, code, connector_w), cnt_out[k, code])
+            add(output_reason(k, code, float(ratings[k])), cnt_out[k, code])
     for j, name in enumerate(names):
         for code in range(1, cnt_src.shape[1]):
             add(source_reason(name, code, lp.src[2][j])[1], cnt_src[j, code])
