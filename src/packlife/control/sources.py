@@ -84,7 +84,7 @@ def dispatch_sources(
     why = np.zeros(n, dtype=np.int64)
     KN.dispatch_sources_kernel(
         kind, cap, sinks_w, pack_discharge_cap_w, pack_charge_cap_w, export_limit_w,
-        bool(grids and grids[0].available_power_w > 0), src_w, why, why_w, res,
+        bool(grids and grids[0].available_power_w > 0), True, src_w, why, why_w, res,
     )  # fmt: skip
     limits = []
     for pos, src in enumerate(srcs):

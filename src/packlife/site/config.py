@@ -25,6 +25,10 @@ def controller_config(scenario: Scenario) -> ControllerConfig:
         export_limit_w=x.export_limit_kw * 1000.0,
         use_generator_for_vehicles=x.use_generator_for_vehicles,
         mpc_horizon_steps=x.mpc_horizon_steps,
+        refill_price_max_per_kwh=(
+            math.inf if x.refill_price_max_per_kwh is None else x.refill_price_max_per_kwh
+        ),
+        refill_reserve_fraction=x.refill_reserve_fraction,
     )
 
 

@@ -249,6 +249,7 @@ class _BusInputs:
     available_w: FloatArray
     load_w: FloatArray
     ambient_c: FloatArray
+    price_per_kwh: FloatArray
 
 
 def _bus_inputs(scenario: Scenario, lp: _Loop, start: int, n: int) -> _BusInputs:
@@ -259,10 +260,12 @@ def _bus_inputs(scenario: Scenario, lp: _Loop, start: int, n: int) -> _BusInputs
     avail = np.zeros((len(names), n))
     for j, (name, eff) in enumerate(zip(names, lp.src[1], strict=True)):
         avail[j] = inputs.available_w[name] * eff
+    price = np.asarray(inputs.price_import_per_kwh, dtype=float)
     return _BusInputs(
         avail,
         inputs.load_w / scenario.bess.load_inverter_efficiency,
         np.ascontiguousarray(inputs.ambient_c, dtype=float),
+        price if price.shape == (n,) else np.zeros(n),
     )
 
 
@@ -323,7 +326,8 @@ def _run_chunk(
     width = SL.rec_width(e.system.n_packs, m, len(lp.ses[2]))
     rec = np.zeros((n if record else 0, width))
     n_rows = SL.run_site_chunk(
-        n, lp.site, cfg, eng, e.tables, lp.ws, (*lp.src, inputs.available_w), inputs.load_w,
+        n, lp.site, cfg, eng, e.tables, lp.ws, (*lp.src, inputs.available_w, inputs.price_per_kwh),
+        inputs.load_w,
         inputs.ambient_c, lp.veh, lp.ses, lp.state, plan, flow_rows, demand, rec,
     )  # fmt: skip
     e.advance_clock(n * t.steps_per_control)

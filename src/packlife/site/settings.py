@@ -192,3 +192,17 @@ class ControllerExtras(_Strict):
     pack_ramp_kw_per_s: float | None = Field(None, gt=0, description="None = no ramp limit")
     use_generator_for_vehicles: bool = True
     mpc_horizon_steps: int = Field(24, ge=1, le=2000)
+    refill_price_max_per_kwh: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="time-of-use aware charging: grid refills the packs only at import prices "
+        "up to this [currency/kWh]; None = always (PV that would be curtailed always refills)",
+    )
+    refill_reserve_fraction: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="refill whatever the price while the packs hold less than this fraction "
+        "of their usable energy window",
+    )
