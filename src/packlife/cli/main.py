@@ -28,7 +28,7 @@ from packlife.redact import mask_secrets
 EXTRA_OF_MODULE = {
     "sqlalchemy": "db", "alembic": "db", "psycopg": "db",
     "highspy": "opt", "pvlib": "opt",
-    "galvani": "grading",
+    "galvani": "grading", "newarenda": "grading", "impedance": "eis",
     "fastapi": "api", "uvicorn": "api", "httpx": "api",
     "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
     "websockets": "protocols",

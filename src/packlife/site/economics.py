@@ -187,8 +187,10 @@ def economics_summary(result: SiteResult, summary: dict[str, Any]) -> dict[str, 
         out.update(
             {
                 "annual_cost_diesel": diesel_annual,
-                "diesel_cost_per_kwh_delivered": lcos_per_kwh(
-                    e.discount_rate, 0.0, [diesel_annual] * life, [delivered_kwh] * life
+                "diesel_cost_per_kwh_delivered": _finite(
+                    lcos_per_kwh(
+                        e.discount_rate, 0.0, [diesel_annual] * life, [delivered_kwh] * life
+                    )
                 ),
                 "annual_savings_vs_diesel": diesel_annual - bess_running,
                 "npv_vs_diesel": npv(e.discount_rate, e.bess_capex, savings),
@@ -223,8 +225,8 @@ def economics_summary(result: SiteResult, summary: dict[str, Any]) -> dict[str, 
 
 
 def _finite(value: float) -> float | None:
-    """``value``, or None (JSON null) when it is infinite (never repaid)."""
-    return None if math.isinf(value) else value
+    """``value``, or None (JSON null) when it is not finite (never repaid, nothing delivered)."""
+    return value if math.isfinite(value) else None
 
 
 def _money(value: float | None, digits: int = 0) -> str:
@@ -251,7 +253,7 @@ def economics_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         rows += [
             (
                 f"diesel cost per kWh delivered [{cur}/kWh]",
-                f"{summary['diesel_cost_per_kwh_delivered']:.3f}",
+                _money(summary["diesel_cost_per_kwh_delivered"], 3),
             ),
             (f"annual savings vs diesel [{cur}/yr]", f"{summary['annual_savings_vs_diesel']:,.0f}"),
             (f"NPV vs diesel [{cur}]", f"{summary['npv_vs_diesel']:,.0f}"),

@@ -295,7 +295,7 @@ def prices_per_kwh(
     else:
         p_in = tou_prices(
             np.asarray(times.hour + times.minute / 60.0, dtype=float),
-            np.asarray(times.dayofweek, dtype=np.int64),
+            np.asarray(times.day_of_week, dtype=np.int64),
             tariff.import_price_per_kwh,
             [(p.start_hour, p.end_hour, p.price_per_kwh, p.days) for p in tariff.tou],
         )

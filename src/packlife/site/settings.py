@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from packlife.datafiles import STRICT_CONFIG
 
 #: Weather bundled inside pvlib, usable only by naming it (``[weather] example = ...``).
 WEATHER_EXAMPLES = {"pvlib_greensboro_tmy3": ("723170TYA.CSV", "tmy3")}
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_CONFIG
 
 
 def _check_zone(value: str | None) -> str | None:
