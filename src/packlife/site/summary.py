@@ -8,6 +8,7 @@ import numpy as np
 
 from packlife.catalog import get_pack_model
 from packlife.impact import diesel_co2_kg, fuel_curve_for_rating, fuel_litres_per_step, grid_co2_kg
+from packlife.simulation.kernel import SHORTFALL_REASONS
 from packlife.site.diesel import diesel_baseline_from_terms
 from packlife.site.economics import economics_summary, site_inputs_note
 from packlife.site.run import SiteResult
@@ -132,6 +133,10 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "pack_energy_discharged_kwh": [float(x) / KWH for x in eng.pack_discharged_wh[0]],
         "pack_energy_charged_kwh": [float(x) / KWH for x in eng.pack_charged_wh[0]],
         "pack_deep_discharge_s": [float(x) for x in eng.deep_discharge_s[0]],
+        "pack_shortfall_by_reason_kwh": {
+            reason: float(result.pack_shortfall_wh[:, k].sum()) / KWH
+            for k, reason in enumerate(SHORTFALL_REASONS)
+        },
         "limits_binding_intervals": dict(
             sorted(result.limit_counts.items(), key=lambda kv: -kv[1])[:10]
         ),
