@@ -100,7 +100,7 @@ def sample_series(
 
 def _year_key_s(index: pd.DatetimeIndex) -> np.ndarray:
     """Seconds into a 365-day year (29 February folded onto 28 February)."""
-    doy = index.dayofyear.to_numpy()
+    doy = index.day_of_year.to_numpy()
     leap_after_feb = index.is_leap_year & (doy >= 60)
     doy_adj = doy - leap_after_feb.astype(int)
     sod = index.hour.to_numpy() * 3600 + index.minute.to_numpy() * 60 + index.second.to_numpy()
