@@ -1,0 +1,285 @@
+"""Running a study: variants in batches, in this process or on a Dask cluster, resumable.
+
+The client enumerates variant keys lazily, skips the ones already in the result dataset, and
+keeps a bounded number of batches in flight (``2 × workers``), so memory stays bounded however
+many variants a study has. Workers rebuild each variant from the study and its index (a few
+hundred bytes per task) and return one row per variant; the client writes each finished batch
+as a Parquet part file. The same code runs on a :class:`distributed.LocalCluster` (default) or
+an existing cluster given by its scheduler address.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from packlife.errors import PacklifeError
+from packlife.site.outputs import timeseries_frame
+from packlife.site.run import SiteResult, run_scenario
+from packlife.site.scenario import Scenario
+from packlife.site.sessions import Session
+from packlife.site.summary import summarise
+from packlife.studies.schema import Study
+from packlife.studies.store import ResultStore
+from packlife.studies.variants import Variant, make_variant, n_variants, variant_sessions
+
+log = logging.getLogger(__name__)
+
+#: One finished variant: its row and, when asked, its time series.
+Outcome = tuple[dict[str, Any], pd.DataFrame | None]
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What :func:`run_study` did."""
+
+    out_dir: Path
+    total: int
+    skipped: int
+    ran: int
+    wall_s: float
+
+
+def simulate_batch(pairs: list[tuple[Scenario, list[Session]]]) -> list[SiteResult]:
+    """Run a batch of (scenario, sessions) pairs; the one place that calls the site loop.
+
+    When the compiled batched loop (``run_scenarios``) lands this becomes one call.
+    """
+    return [run_scenario(sc, sessions) for sc, sessions in pairs]
+
+
+def run_batch(study: Study, indices: list[int], with_series: bool = False) -> list[Outcome]:
+    """Build, run and summarise variants ``indices`` of ``study`` (runs on a worker)."""
+    try:
+        variants = [make_variant(study, i) for i in indices]
+        pairs = [(v.scenario, variant_sessions(study, v.scenario)) for v in variants]
+        t0 = time.perf_counter()
+        results = simulate_batch(pairs)
+        per_variant_s = (time.perf_counter() - t0) / max(len(results), 1)
+    except PacklifeError as exc:
+        # re-raised as the base class: it pickles back to the client with its message intact
+        raise PacklifeError(str(exc)) from None
+    out: list[Outcome] = []
+    for v, res in zip(variants, results, strict=True):
+        row = variant_row(v, summarise(res), study.spec.study.end_soh, per_variant_s)
+        series = timeseries_frame(res, res.engine.pack_trace_frame(0)) if with_series else None
+        out.append((row, series))
+    return out
+
+
+def variant_row(
+    v: Variant, summary: dict[str, Any], end_soh: float, wall_s: float
+) -> dict[str, Any]:
+    """One result row: variant identity, parameter values, summary figures, per-pack end states.
+
+    ``years_to_first_replacement`` extrapolates each pack's SoH fade over the run linearly to
+    ``end_soh`` and takes the first pack (NaN when no pack faded) — a screening figure; use a
+    ``[fleet]`` study for multi-year ageing.
+    """
+    row: dict[str, Any] = {
+        "variant_index": v.index,
+        "variant_key": v.key,
+        "grid_index": v.grid_index,
+        "sample": v.sample,
+    }
+    for name, value in v.params.items():
+        row[f"param.{name}"] = [float(x) for x in value] if isinstance(value, list) else value
+    for key, value in summary.items():
+        if key == "limits_binding_intervals":
+            continue
+        if isinstance(value, dict):
+            for sub, x in value.items():
+                row[f"{key}.{sub}"] = x
+        elif isinstance(value, list):
+            row[key] = [float(x) for x in value]
+        else:
+            row[key] = value
+    soh0, soh1 = summary["pack_soh_start"], summary["pack_soh_end"]
+    row["n_packs"] = len(soh0)
+    row["min_pack_soh_end"] = min(soh1)
+    row["years_to_first_replacement"] = _years_to_threshold(
+        soh0, soh1, float(summary["days"]), end_soh
+    )
+    row["simulate_s"] = wall_s
+    return row
+
+
+def _years_to_threshold(soh0: list[float], soh1: list[float], days: float, end: float) -> float:
+    best = math.inf
+    for a, b in zip(soh0, soh1, strict=True):
+        if b <= end:
+            return 0.0
+        fade_per_year = (a - b) / days * 365.25
+        if fade_per_year > 0:
+            best = min(best, days / 365.25 + (b - end) / fade_per_year)
+    return best if math.isfinite(best) else float("nan")
+
+
+def default_batch_size(total: int, workers: int) -> int:
+    """Variants per task: ~8 tasks per worker, at most 64 variants (bounded result messages)."""
+    return max(1, min(64, total // max(8 * workers, 1)))
+
+
+def pending_batches(
+    study: Study, done: set[str], batch_size: int
+) -> Iterator[tuple[list[int], int]]:
+    """Batches of variant indices still to run (lazily), with the count skipped before each."""
+    batch: list[int] = []
+    skipped = 0
+    for i in range(n_variants(study)):
+        if done and make_variant(study, i).key in done:
+            skipped += 1
+            continue
+        batch.append(i)
+        if len(batch) == batch_size:
+            yield batch, skipped
+            batch, skipped = [], 0
+    if batch or skipped:
+        yield batch, skipped
+
+
+def run_study(
+    study: Study,
+    out_dir: Path | str,
+    workers: int = 2,
+    scheduler: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> StudyRun:
+    """Run every unfinished variant of ``study`` and write the results under ``out_dir``.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`packlife.studies.schema.load_study`.
+    out_dir : Path or str
+        Output folder (see :mod:`packlife.studies.store`); finished variants found there are
+        not run again.
+    workers : int
+        Worker processes of the local Dask cluster; 0 runs in this process without Dask.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``); ``workers`` is then ignored.
+    on_progress : callable, optional
+        Called as ``on_progress(done, total)`` after each batch (done counts skipped variants).
+    """
+    t0 = time.perf_counter()
+    store = ResultStore(Path(out_dir))
+    store.write_meta(_meta(study))
+    done = store.finished_keys()
+    total = n_variants(study)
+    size = study.spec.study.batch_size or default_batch_size(total, max(workers, 1))
+    with_series = study.spec.study.timeseries
+    state = {"done": 0, "skipped": 0, "ran": 0}
+
+    def record(outcomes: list[Outcome]) -> None:
+        if outcomes:
+            store.write_rows([row for row, _ in outcomes])
+            for row, series in outcomes:
+                if series is not None:
+                    store.write_series(str(row["variant_key"]), series)
+        state["ran"] += len(outcomes)
+        state["done"] += len(outcomes)
+        if on_progress is not None:
+            on_progress(state["done"], total)
+
+    def count_skipped(batches: Iterator[tuple[list[int], int]]) -> Iterator[list[int]]:
+        for batch, skipped in batches:
+            state["skipped"] += skipped
+            state["done"] += skipped
+            if batch:
+                yield batch
+            elif on_progress is not None:
+                on_progress(state["done"], total)
+
+    batches = count_skipped(pending_batches(study, done, size))
+    if scheduler is None and workers == 0:
+        for batch in batches:
+            record(run_batch(study, batch, with_series))
+    else:
+        with dask_client(workers, scheduler) as client:
+            run_on_client(client, study, batches, with_series, record)
+    log.info("study %s: %d run, %d skipped", study.name, state["ran"], state["skipped"])
+    return StudyRun(Path(out_dir), total, state["skipped"], state["ran"], time.perf_counter() - t0)
+
+
+def run_on_client(
+    client: Any,
+    study: Study,
+    batches: Iterator[list[int]],
+    with_series: bool,
+    record: Callable[[list[Outcome]], None],
+) -> None:
+    """Submit ``batches`` to a Dask client, at most 2 per worker in flight; record each result."""
+    from distributed import as_completed
+
+    n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    study_future = client.scatter(study, broadcast=True)
+    pending = as_completed()
+    for batch in _take(batches, 2 * n_workers):
+        pending.add(client.submit(run_batch, study_future, batch, with_series, pure=False))
+    for future in pending:
+        outcomes = future.result()
+        future.release()
+        record(outcomes)
+        nxt = next(batches, None)
+        if nxt is not None:
+            pending.add(client.submit(run_batch, study_future, nxt, with_series, pure=False))
+
+
+def _take(it: Iterator[list[int]], n: int) -> Iterator[list[int]]:
+    for _ in range(n):
+        item = next(it, None)
+        if item is None:
+            return
+        yield item
+
+
+@contextmanager
+def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client: to ``scheduler`` if given, else a fresh local cluster of ``workers``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise PacklifeError(
+            "running studies on Dask needs the fleet extra: pip install 'packlife[fleet]' "
+            "(or use --workers 0 to run in this process)"
+        ) from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise PacklifeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        with client:
+            yield client
+        return
+    if workers < 1:
+        raise PacklifeError(f"--workers must be ≥ 0, got {workers}")
+    # one single-threaded process per worker: numba's own threads would oversubscribe the cores
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            env={"NUMBA_NUM_THREADS": "1"},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _meta(study: Study) -> dict[str, Any]:
+    return {
+        "kind": "fleet" if study.spec.fleet is not None else "sweep",
+        "study_file": str(study.path),
+        "study": study.spec.model_dump(mode="json"),
+        "base_scenario": study.base.model_dump(mode="json"),
+        "variants": n_variants(study),
+    }
