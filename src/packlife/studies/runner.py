@@ -11,7 +11,6 @@ an existing cluster given by its scheduler address.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from packlife.site.run import SiteResult, run_scenario
 from packlife.site.scenario import Scenario
 from packlife.site.sessions import Session
 from packlife.site.summary import summarise
+from packlife.studies.analysis import flatten_summary
 from packlife.studies.schema import Study
 from packlife.studies.store import ResultStore
 from packlife.studies.variants import Variant, make_variant, n_variants, variant_sessions
@@ -92,35 +92,9 @@ def variant_row(
     }
     for name, value in v.params.items():
         row[f"param.{name}"] = [float(x) for x in value] if isinstance(value, list) else value
-    for key, value in summary.items():
-        if key == "limits_binding_intervals":
-            continue
-        if isinstance(value, dict):
-            for sub, x in value.items():
-                row[f"{key}.{sub}"] = x
-        elif isinstance(value, list):
-            row[key] = [float(x) for x in value]
-        else:
-            row[key] = value
-    soh0, soh1 = summary["pack_soh_start"], summary["pack_soh_end"]
-    row["n_packs"] = len(soh0)
-    row["min_pack_soh_end"] = min(soh1)
-    row["years_to_first_replacement"] = _years_to_threshold(
-        soh0, soh1, float(summary["days"]), end_soh
-    )
+    row.update(flatten_summary(summary, end_soh))
     row["simulate_s"] = wall_s
     return row
-
-
-def _years_to_threshold(soh0: list[float], soh1: list[float], days: float, end: float) -> float:
-    best = math.inf
-    for a, b in zip(soh0, soh1, strict=True):
-        if b <= end:
-            return 0.0
-        fade_per_year = (a - b) / days * 365.25
-        if fade_per_year > 0:
-            best = min(best, days / 365.25 + (b - end) / fade_per_year)
-    return best if math.isfinite(best) else float("nan")
 
 
 def default_batch_size(total: int, workers: int) -> int:
@@ -173,7 +147,7 @@ def run_study(
     store = ResultStore(Path(out_dir))
     store.write_meta(_meta(study))
     done = store.finished_keys()
-    total = n_variants(study)
+    total = n_variants(study) if study.spec.fleet is None else study.spec.fleet.units
     size = study.spec.study.batch_size or default_batch_size(total, max(workers, 1))
     with_series = study.spec.study.timeseries
     state = {"done": 0, "skipped": 0, "ran": 0}
@@ -198,42 +172,80 @@ def run_study(
             elif on_progress is not None:
                 on_progress(state["done"], total)
 
-    batches = count_skipped(pending_batches(study, done, size))
-    if scheduler is None and workers == 0:
-        for batch in batches:
-            record(run_batch(study, batch, with_series))
+    if study.spec.fleet is not None:
+        from packlife.studies.fleet import fleet_tasks
+
+        fn, tasks, skipped = fleet_tasks(study, done, store.root)
+        state["skipped"] = state["done"] = skipped
+        record_units = _fleet_recorder(store, state, total, on_progress)
+        _execute(fn, tasks, study, workers, scheduler, record_units)
     else:
-        with dask_client(workers, scheduler) as client:
-            run_on_client(client, study, batches, with_series, record)
+        batches = count_skipped(pending_batches(study, done, size))
+        tasks = ((batch, with_series) for batch in batches)
+        _execute(run_batch, tasks, study, workers, scheduler, record)
     log.info("study %s: %d run, %d skipped", study.name, state["ran"], state["skipped"])
     return StudyRun(Path(out_dir), total, state["skipped"], state["ran"], time.perf_counter() - t0)
 
 
+def _execute(
+    fn: Callable[..., Any],
+    tasks: Iterator[tuple[Any, ...]],
+    study: Study,
+    workers: int,
+    scheduler: str | None,
+    record: Callable[[Any], None],
+) -> None:
+    """Run ``fn(study, *args)`` for each args tuple in this process (``workers == 0``) or on
+    Dask, recording each result as it finishes."""
+    if scheduler is None and workers == 0:
+        for args in tasks:
+            record(fn(study, *args))
+        return
+    with dask_client(workers, scheduler) as client:
+        run_on_client(client, fn, study, tasks, record)
+
+
 def run_on_client(
     client: Any,
+    fn: Callable[..., Any],
     study: Study,
-    batches: Iterator[list[int]],
-    with_series: bool,
-    record: Callable[[list[Outcome]], None],
+    tasks: Iterator[tuple[Any, ...]],
+    record: Callable[[Any], None],
 ) -> None:
-    """Submit ``batches`` to a Dask client, at most 2 per worker in flight; record each result."""
+    """Submit ``fn(study, *args)`` per task to a Dask client, at most 2 per worker in flight."""
     from distributed import as_completed
 
     n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
     study_future = client.scatter(study, broadcast=True)
     pending = as_completed()
-    for batch in _take(batches, 2 * n_workers):
-        pending.add(client.submit(run_batch, study_future, batch, with_series, pure=False))
+    for args in _take(tasks, 2 * n_workers):
+        pending.add(client.submit(fn, study_future, *args, pure=False))
     for future in pending:
-        outcomes = future.result()
+        result = future.result()
         future.release()
-        record(outcomes)
-        nxt = next(batches, None)
+        record(result)
+        nxt = next(tasks, None)
         if nxt is not None:
-            pending.add(client.submit(run_batch, study_future, nxt, with_series, pure=False))
+            pending.add(client.submit(fn, study_future, *nxt, pure=False))
 
 
-def _take(it: Iterator[list[int]], n: int) -> Iterator[list[int]]:
+def _fleet_recorder(
+    store: ResultStore,
+    state: dict[str, int],
+    total: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> Callable[[list[dict[str, Any]]], None]:
+    def record(rows: list[dict[str, Any]]) -> None:
+        store.write_rows(rows)
+        state["ran"] += len(rows)
+        state["done"] += len(rows)
+        if on_progress is not None:
+            on_progress(state["done"], total)
+
+    return record
+
+
+def _take(it: Iterator[tuple[Any, ...]], n: int) -> Iterator[tuple[Any, ...]]:
     for _ in range(n):
         item = next(it, None)
         if item is None:
