@@ -6,9 +6,8 @@ variant; parameters in ``param.*`` columns).
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,16 +44,22 @@ def check_outcomes(frame: pd.DataFrame, outcomes: list[str]) -> list[str]:
     return outcomes
 
 
-def sensitivity(frame: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+def sensitivity(
+    frame: pd.DataFrame, outcomes: list[str], parameters: list[str] | None = None
+) -> pd.DataFrame:
     """Sensitivity of each outcome to each parameter.
 
     Returns rows (parameter, outcome) with ``swing`` — the range of the outcome's mean over the
     parameter's levels (grid parameters; for Monte Carlo parameters over its quintiles) — and
     ``spearman`` — the rank correlation of parameter and outcome over all variants (NaN for
-    non-numeric parameters or a constant column).
+    non-numeric parameters or a constant column). ``parameters`` limits the analysis to these
+    names (without the ``param.`` prefix).
     """
     rows: list[dict[str, Any]] = []
-    for pcol in parameter_columns(frame):
+    cols = parameter_columns(frame)
+    if parameters is not None:
+        cols = [c for c in cols if c[len(PARAM_PREFIX) :] in parameters]
+    for pcol in cols:
         raw = frame[pcol]
         num = numeric_param(raw)
         n_levels = raw.map(_hashable).nunique()

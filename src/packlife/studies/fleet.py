@@ -43,7 +43,7 @@ def representative_day(study: Study, step_s: float) -> tuple[FloatArray, FloatAr
     base = study.base
     result = run_scenario(base, variant_sessions(study, base))
     out_s = base.simulation.output_interval_s
-    if DAY_S % out_s or step_s % out_s and out_s % step_s:
+    if DAY_S % out_s or (step_s % out_s and out_s % step_s):
         raise ConsistencyError(
             f"the base output interval ({out_s} s) and the fleet step ({step_s} s) must divide a "
             "day and one another"
@@ -98,7 +98,7 @@ def _support(dist: Distribution) -> tuple[float, float]:
 
 
 def unit_packs(study: Study, unit: int, generation: int = 0) -> list[PackSpec]:
-    """The packs of ``unit`` (``generation`` > 0: the draw for replacement number ``generation``)."""
+    """The packs of ``unit``; ``generation`` > 0 gives the draw for replacement ``generation``."""
     fleet = study.spec.fleet
     assert fleet is not None
     base = study.base.bess
@@ -219,7 +219,8 @@ def _replace(engine: Engine, study: Study, unit: int, b: int, q: int, generation
 def yearly_schedule(units: pd.DataFrame, years: float) -> pd.DataFrame:
     """Packs reaching the end threshold per year and units needing their first replacement."""
     n_years = int(np.ceil(years))
-    ev = np.concatenate([np.asarray(y, float) for y in units["replacement_years"]] or [[]])
+    parts = [np.asarray(y, float) for y in units["replacement_years"]]
+    ev = np.concatenate(parts) if parts else np.zeros(0)
     first = units["years_to_first_replacement"].to_numpy(float)
     rows = []
     for y in range(1, n_years + 1):

@@ -89,7 +89,9 @@ def _sweep_sections(frame: pd.DataFrame, meta: dict[str, Any]) -> list[Section]:
     rep = meta["study"]["report"]
     outcomes = check_outcomes(frame, list(rep["outcomes"]))
     sections: list[Section] = []
-    sens = sensitivity(frame, outcomes)
+    grid = list(meta["study"]["grid"])
+    declared = grid + list(meta["study"]["monte_carlo"])
+    sens = sensitivity(frame, outcomes, declared)
     if not sens.empty:
         table = sens.pivot(index="parameter", columns="outcome", values="swing")[outcomes]
         rho = sens.pivot(index="parameter", columns="outcome", values="spearman")[outcomes]
@@ -100,7 +102,7 @@ def _sweep_sections(frame: pd.DataFrame, meta: dict[str, Any]) -> list[Section]:
             + _table(table, "{:.4g}", "swing")
             + _table(rho, "{:+.2f}", "ρ")
         )
-        sections.append(("Sensitivity", body, _sensitivity_figure(frame, outcomes)))
+        sections.append(("Sensitivity", body, _sensitivity_figure(frame, outcomes, grid, declared)))
     if int(meta["study"]["study"]["samples"]) > 1 or meta["study"]["monte_carlo"]:
         pct = percentiles(frame, outcomes)
         sections.append(
@@ -141,9 +143,15 @@ def _param_cols(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c.startswith(PARAM_PREFIX)]
 
 
-def _sensitivity_figure(frame: pd.DataFrame, outcomes: list[str]) -> Any:
+def _sensitivity_figure(
+    frame: pd.DataFrame, outcomes: list[str], grid: list[str], declared: list[str]
+) -> Any:
     plt = _pyplot()
-    params = [c for c in _param_cols(frame) if frame[c].map(str).nunique() > 1]
+    params = [
+        PARAM_PREFIX + p
+        for p in declared
+        if PARAM_PREFIX + p in frame.columns and frame[PARAM_PREFIX + p].map(str).nunique() > 1
+    ]
     fig, axes = plt.subplots(
         len(outcomes), len(params), figsize=(3.2 * len(params), 2.4 * len(outcomes)),
         squeeze=False,
@@ -152,7 +160,7 @@ def _sensitivity_figure(frame: pd.DataFrame, outcomes: list[str]) -> Any:
         for j, pcol in enumerate(params):
             ax = axes[i][j]
             num = numeric_param(frame[pcol])
-            if frame[pcol].map(str).nunique() <= 12:
+            if pcol[len(PARAM_PREFIX) :] in grid:
                 lm = level_means(frame, pcol, out)
                 xs = np.arange(len(lm)) if num is None else np.array(
                     [float(np.mean(k)) for k in lm.index]
@@ -169,7 +177,11 @@ def _sensitivity_figure(frame: pd.DataFrame, outcomes: list[str]) -> Any:
             if j == 0:
                 ax.set_ylabel(out, fontsize=8)
             ax.tick_params(labelsize=7)
-    fig.suptitle("Outcome mean by parameter level (band: P10–P90 over the other parameters)")
+    fig.suptitle(
+        "Grid parameters: outcome mean per level (band: P10–P90 over the other parameters); "
+        "Monte Carlo parameters: one dot per variant",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
@@ -216,7 +228,9 @@ def _header(meta: dict[str, Any]) -> str:
         f"{base['simulation']['step_s']}</td></tr>",
     ]
     for name, values in st.get("grid", {}).items():
-        lines.append(f"<tr><td>grid {html.escape(name)}</td><td>{html.escape(str(values))}</td></tr>")
+        lines.append(
+            f"<tr><td>grid {html.escape(name)}</td><td>{html.escape(str(values))}</td></tr>"
+        )
     for name, dist in st.get("monte_carlo", {}).items():
         lines.append(
             f"<tr><td>draw {html.escape(name)}</td><td>{html.escape(json.dumps(dist))}</td></tr>"

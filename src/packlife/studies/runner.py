@@ -213,8 +213,10 @@ def run_on_client(
     record: Callable[[Any], None],
 ) -> None:
     """Submit ``fn(study, *args)`` per task to a Dask client, at most 2 per worker in flight."""
-    from distributed import as_completed
+    import importlib
 
+    distributed: Any = importlib.import_module("distributed")
+    as_completed = distributed.as_completed
     n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
     study_future = client.scatter(study, broadcast=True)
     pending = as_completed()
@@ -256,8 +258,10 @@ def _take(it: Iterator[tuple[Any, ...]], n: int) -> Iterator[tuple[Any, ...]]:
 @contextmanager
 def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     """A Dask client: to ``scheduler`` if given, else a fresh local cluster of ``workers``."""
+    import importlib
+
     try:
-        from distributed import Client, LocalCluster
+        distributed: Any = importlib.import_module("distributed")
     except ImportError:
         raise PacklifeError(
             "running studies on Dask needs the fleet extra: pip install 'packlife[fleet]' "
@@ -265,7 +269,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         ) from None
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = distributed.Client(scheduler, timeout="10s")
         except OSError as exc:
             raise PacklifeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         with client:
@@ -275,14 +279,14 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         raise PacklifeError(f"--workers must be ≥ 0, got {workers}")
     # one single-threaded process per worker: numba's own threads would oversubscribe the cores
     with (
-        LocalCluster(
+        distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",
             env={"NUMBA_NUM_THREADS": "1"},
         ) as cluster,
-        Client(cluster) as client,
+        distributed.Client(cluster) as client,
     ):
         yield client
 

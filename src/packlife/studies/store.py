@@ -14,7 +14,6 @@ present says which variants are finished; they are not run again.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,7 @@ class ResultStore:
         path = self.results_dir / f"part-{first:09d}-{len(rows):05d}.parquet"
         tmp = path.with_suffix(".tmp")
         pq.write_table(pa.Table.from_pylist(rows), tmp)
-        os.replace(tmp, path)
+        tmp.replace(path)
         return path
 
     def write_series(self, key: str, frame: pd.DataFrame) -> Path:
@@ -73,7 +72,7 @@ class ResultStore:
         path = self.series_dir / f"{key}.parquet"
         tmp = path.with_suffix(".tmp")
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        tmp.replace(path)
         return path
 
     def read(self, columns: Iterable[str] | None = None) -> pd.DataFrame:
@@ -98,7 +97,8 @@ def read_results(root: Path | str, columns: Iterable[str] | None = None) -> pd.D
     cols = None if columns is None else list(columns)
     # parts are read one by one and concatenated: a later batch may add a column (a source that
     # only some variants have), which a single-schema dataset scan would reject
-    frame = pd.concat([pq.read_table(p, columns=cols).to_pandas() for p in parts], ignore_index=True)
+    tables = [pq.read_table(p, columns=cols).to_pandas() for p in parts]
+    frame: pd.DataFrame = pd.concat(tables, ignore_index=True)
     if "variant_index" in frame.columns:
         frame = frame.sort_values("variant_index").reset_index(drop=True)
     return frame
@@ -107,4 +107,4 @@ def read_results(root: Path | str, columns: Iterable[str] | None = None) -> pd.D
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp.replace(path)

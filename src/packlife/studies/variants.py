@@ -1,9 +1,11 @@
 """Variants of a study: grid combinations × Monte Carlo samples, each a validated scenario.
 
 Variant ``i`` is grid point ``i // samples`` (mixed-radix over the grid parameters in file order)
-and sample ``i % samples``. Its Monte Carlo draws come from ``numpy.random.default_rng([seed,
-grid_index, sample])``, so a variant is the same whatever order, batch or worker runs it, and no
-list of variants is ever held in memory. A variant is keyed by a hash of its resolved scenario.
+and sample ``i % samples``. Monte Carlo parameter ``k`` is drawn from
+``numpy.random.default_rng([seed, sample, k])``: a variant is the same whatever order, batch or
+worker runs it, no list of variants is ever held in memory, and every grid point sees the same
+draws for a given sample (common random numbers, so grid differences are not masked by sampling
+noise). A variant is keyed by a hash of its resolved scenario.
 """
 
 from __future__ import annotations
@@ -91,13 +93,15 @@ def make_variant(study: Study, index: int) -> Variant:
     samples = study.spec.study.samples
     grid_index, sample = divmod(index, samples)
     params: dict[str, Any] = dict(grid_values(study, grid_index))
-    rng = np.random.default_rng([study.spec.study.seed, grid_index, sample])
+    seed = study.spec.study.seed
     data = study.base.model_dump(mode="python")
     _apply_all(data, params, study.path, index)
     n_packs = len(data["bess"]["packs"])
-    for name, dist in study.spec.monte_carlo.items():
+    for k, (name, dist) in enumerate(study.spec.monte_carlo.items()):
+        rng = np.random.default_rng([seed, sample, k])
         params[name] = draw(dist, rng, n_packs if dist.per_pack else None)
     if samples > 1 and study.spec.study.vary_sessions and study.csv_sessions is None:
+        rng = np.random.default_rng([seed, sample, len(study.spec.monte_carlo)])
         params["simulation.seed"] = int(rng.integers(0, 2**31 - 1))
     data = study.base.model_dump(mode="python")
     _apply_all(data, params, study.path, index)
