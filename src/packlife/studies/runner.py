@@ -126,6 +126,7 @@ def run_study(
     workers: int = 2,
     scheduler: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    client: Any | None = None,
 ) -> StudyRun:
     """Run every unfinished variant of ``study`` and write the results under ``out_dir``.
 
@@ -142,6 +143,9 @@ def run_study(
         Address of an existing Dask scheduler (``tcp://host:8786``); ``workers`` is then ignored.
     on_progress : callable, optional
         Called as ``on_progress(done, total)`` after each batch (done counts skipped variants).
+    client : distributed.Client, optional
+        Run on this already connected client (``workers`` and ``scheduler`` are then ignored),
+        e.g. to reuse one cluster for several studies.
     """
     t0 = time.perf_counter()
     store = ResultStore(Path(out_dir))
@@ -178,11 +182,11 @@ def run_study(
         fn, tasks, skipped = fleet_tasks(study, done, store.root)
         state["skipped"] = state["done"] = skipped
         record_units = _fleet_recorder(store, state, total, on_progress)
-        _execute(fn, tasks, study, workers, scheduler, record_units)
+        _execute(fn, tasks, study, workers, scheduler, record_units, client)
     else:
         batches = count_skipped(pending_batches(study, done, size))
         tasks = ((batch, with_series) for batch in batches)
-        _execute(run_batch, tasks, study, workers, scheduler, record)
+        _execute(run_batch, tasks, study, workers, scheduler, record, client)
     log.info("study %s: %d run, %d skipped", study.name, state["ran"], state["skipped"])
     return StudyRun(Path(out_dir), total, state["skipped"], state["ran"], time.perf_counter() - t0)
 
@@ -194,9 +198,13 @@ def _execute(
     workers: int,
     scheduler: str | None,
     record: Callable[[Any], None],
+    client: Any | None = None,
 ) -> None:
     """Run ``fn(study, *args)`` for each args tuple in this process (``workers == 0``) or on
     Dask, recording each result as it finishes."""
+    if client is not None:
+        run_on_client(client, fn, study, tasks, record)
+        return
     if scheduler is None and workers == 0:
         for args in tasks:
             record(fn(study, *args))

@@ -222,13 +222,17 @@ class Study:
         return self.spec.study.name
 
 
-def load_study(path: Path | str, **overrides: Any) -> Study:
+def load_study(
+    path: Path | str, scenario_overrides: dict[str, Scalar] | None = None, **overrides: Any
+) -> Study:
     """Load and validate a study TOML file.
 
     Parameters
     ----------
     path : Path or str
         The study file.
+    scenario_overrides : dict, optional
+        Extra ``[overrides]`` entries (e.g. ``{"simulation.days": 1}``), applied after the file's.
     **overrides
         Replace ``[study]`` settings (e.g. ``samples=10``) after reading the file.
 
@@ -245,6 +249,10 @@ def load_study(path: Path | str, **overrides: Any) -> Study:
         table = data.setdefault("study", {})
         if isinstance(table, dict):
             table.update(overrides)
+    if scenario_overrides:
+        table = data.setdefault("overrides", {})
+        if isinstance(table, dict):
+            table.update(scenario_overrides)
     spec = load_model(path, StudyFile, data)
     base_ref = spec.study.base
     if base_ref.endswith(".toml"):
