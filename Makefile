@@ -25,7 +25,7 @@ run: $(STAMP)
 test: lint typecheck contracts unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

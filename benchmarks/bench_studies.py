@@ -184,9 +184,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.child:
         case = args.cases[0]
-        res = (
-            case_variants(args.variants) if case == "variants" else case_fleet(args.units, args.years)
-        )
+        if case == "variants":
+            res = case_variants(args.variants)
+        else:
+            res = case_fleet(args.units, args.years)
         print(json.dumps(res))
         return 0
     for case in args.cases:

@@ -17,18 +17,31 @@ from packlife.studies.store import read_results
 from .conftest import FLEET
 
 
-def test_representative_day_keeps_the_base_runs_mean_power(fleet_file: Path) -> None:
+def test_representative_day_keeps_the_base_runs_gross_throughput(fleet_file: Path) -> None:
     study = load_study(fleet_file)
     day_w, ambient_c = representative_day(study, 3600.0)
-    assert day_w.shape == ambient_c.shape == (24,)
+    assert day_w.shape == ambient_c.shape == (48,)
     from packlife.site.run import run_scenario
     from packlife.studies.variants import variant_sessions
 
     base = run_scenario(study.base, variant_sessions(study, study.base))
-    assert day_w.mean() == pytest.approx(base.flows["bess_power_w"].mean(), rel=1e-12)
+    p = base.flows["bess_power_w"].to_numpy()
+    out_s = study.base.simulation.output_interval_s
+    days = study.base.simulation.days
+    # discharge in the first half of each hour, charge in the second; energies per day kept
+    assert (day_w[0::2] >= 0).all() and (day_w[1::2] <= 0).all()
+    assert day_w[0::2].sum() * 1800.0 == pytest.approx(p.clip(0).sum() * out_s / days, rel=1e-12)
+    assert day_w[1::2].sum() * 1800.0 == pytest.approx(p.clip(None, 0).sum() * out_s / days)
     assert ambient_c.max() - ambient_c.min() == pytest.approx(
         study.base.ambient.daily_swing_c, rel=0.02
     )
+
+
+def test_a_fleet_step_that_does_not_fit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(FLEET.replace("step_s = 3600", "step_s = 1000"), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"fleet\.step_s"):
+        run_study(load_study(path), tmp_path / "out", workers=0)
 
 
 def test_units_are_the_same_whatever_the_chunking(fleet_file: Path, tmp_path: Path) -> None:

@@ -92,3 +92,33 @@ def test_time_series_are_written_only_when_asked(sweep_file: Path, tmp_path: Pat
     series = pd.read_parquet(files[0])
     assert len(series) == 96  # one day at 900-s output
     assert "bess_power_w" in series.columns
+
+
+def test_an_existing_cluster_by_scheduler_address_runs_the_same_code(
+    sweep_file: Path, tmp_path: Path
+) -> None:
+    from distributed import LocalCluster
+
+    study = load_study(sweep_file, samples=1)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        run = run_study(study, tmp_path / "remote", scheduler=cluster.scheduler_address)
+    assert run.ran == 4
+    local = tmp_path / "local"
+    run_study(study, local, workers=0)
+    pd.testing.assert_frame_equal(
+        _comparable(read_results(tmp_path / "remote")), _comparable(read_results(local))
+    )
+
+
+def test_an_unreachable_scheduler_is_a_user_error(
+    sweep_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from packlife.errors import PacklifeError
+    from packlife.studies import runner
+
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 1.0)
+    study = load_study(sweep_file, samples=1)
+    with pytest.raises(PacklifeError, match="cannot reach the Dask scheduler"):
+        run_study(study, tmp_path / "x", scheduler="tcp://127.0.0.1:9")

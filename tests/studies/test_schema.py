@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,18 +70,3 @@ def test_unknown_base_scenario_names_study_base(tmp_path: Path) -> None:
 def test_fleet_with_a_grid_is_refused(tmp_path: Path) -> None:
     text = SWEEP + "\n[fleet]\nunits = 3\n"
     assert "leave [grid] and [monte_carlo] out" in _error(tmp_path, text)
-
-
-def test_cli_exits_2_with_one_line_naming_the_field(tmp_path: Path) -> None:
-    path = _study(tmp_path, SWEEP.replace('"bess.pack_count" = [5, 7]', '"bess.pack_count" = [0]'))
-    proc = subprocess.run(
-        [sys.executable, "-m", "packlife.cli.main", "study", "run", str(path), "--workers", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert "grid.'bess.pack_count'[0]" in proc.stderr
-    assert "Traceback" not in proc.stderr

@@ -58,8 +58,24 @@ def run_cmd(
         f"{run.total} {what}: {run.ran} run, {run.skipped} already finished, "
         f"{run.wall_s:.1f} s → {out_dir}/results"
     )
+    if study.spec.fleet is None:
+        _print_percentiles(out_dir, study.spec.report.outcomes)
     if report:
         console.print(f"wrote {write_report(out_dir)}")
+
+
+def _print_percentiles(out_dir: Path, outcomes: list[str]) -> None:
+    from packlife.studies.analysis import check_outcomes, percentiles
+    from packlife.studies.store import read_results
+
+    frame = read_results(out_dir)
+    pct = percentiles(frame, check_outcomes(frame, outcomes))
+    table = Table(title=f"over {len(frame)} variants")
+    for col in ("outcome", "P10", "P50", "P90"):
+        table.add_column(col, justify="left" if col == "outcome" else "right")
+    for name, row in pct.iterrows():
+        table.add_row(escape(str(name)), *(f"{row[q]:,.4g}" for q in ("p10", "p50", "p90")))
+    console.print(table)
 
 
 @app.command("report")

@@ -115,19 +115,7 @@ def _sweep_sections(frame: pd.DataFrame, meta: dict[str, Any]) -> list[Section]:
     pareto = rep.get("pareto")
     if pareto:
         check_outcomes(frame, [pareto["x"], pareto["y"]])
-        x, y = frame[pareto["x"]].to_numpy(float), frame[pareto["y"]].to_numpy(float)
-        mask = pareto_mask(x, y, pareto["x_sense"], pareto["y_sense"])
-        front = frame.loc[mask, [*_param_cols(frame), pareto["x"], pareto["y"]]]
-        front = front.sort_values(pareto["x"])
-        sections.append(
-            (
-                "Pareto front",
-                f"<p>{mask.sum()} of {len(frame)} variants are not dominated "
-                f"({pareto['x']} {pareto['x_sense']}, {pareto['y']} {pareto['y_sense']}).</p>"
-                + _table(front.set_index(front.columns[0]), "{:.4g}", front.columns[0]),
-                _pareto_figure(x, y, mask, pareto),
-            )
-        )
+        sections.append(_pareto_section(frame, pareto, grid))
     results_tbl = frame[["variant_index", *_param_cols(frame), *outcomes]].head(200)
     sections.append(
         (
@@ -137,6 +125,23 @@ def _sweep_sections(frame: pd.DataFrame, meta: dict[str, Any]) -> list[Section]:
         )
     )
     return sections
+
+
+def _pareto_section(frame: pd.DataFrame, p: dict[str, str], grid: list[str]) -> Section:
+    """The Pareto front over grid points (outcomes averaged over their Monte Carlo samples)."""
+    cols = [PARAM_PREFIX + g for g in grid if PARAM_PREFIX + g in frame.columns]
+    points = frame.groupby("grid_index").agg(
+        {**dict.fromkeys(cols, "first"), p["x"]: "mean", p["y"]: "mean"}
+    )
+    x, y = points[p["x"]].to_numpy(float), points[p["y"]].to_numpy(float)
+    mask = pareto_mask(x, y, p["x_sense"], p["y_sense"])
+    front = points.loc[mask].sort_values(p["x"])
+    body = (
+        f"<p>{int(mask.sum())} of {len(points)} grid points are not dominated "
+        f"({p['x']} {p['x_sense']}, {p['y']} {p['y_sense']}; each grid point's outcomes are "
+        "means over its Monte Carlo samples).</p>" + _table(front, "{:.4g}", "grid point")
+    )
+    return ("Pareto front", body, _pareto_figure(x, y, mask, p))
 
 
 def _param_cols(frame: pd.DataFrame) -> list[str]:

@@ -33,6 +33,9 @@ from packlife.studies.variants import Variant, make_variant, n_variants, variant
 
 log = logging.getLogger(__name__)
 
+#: How long to try to reach a scheduler given by address [s].
+CONNECT_TIMEOUT_S = 10.0
+
 #: One finished variant: its row and, when asked, its time series.
 Outcome = tuple[dict[str, Any], pd.DataFrame | None]
 
@@ -277,8 +280,8 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         ) from None
     if scheduler is not None:
         try:
-            client = distributed.Client(scheduler, timeout="10s")
-        except OSError as exc:
+            client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+        except (OSError, TimeoutError, ValueError) as exc:
             raise PacklifeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         with client:
             yield client
