@@ -122,3 +122,14 @@ def test_an_unreachable_scheduler_is_a_user_error(
     study = load_study(sweep_file, samples=1)
     with pytest.raises(PacklifeError, match="cannot reach the Dask scheduler"):
         run_study(study, tmp_path / "x", scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_changed_study_is_not_mixed_into_old_results(sweep_file: Path, tmp_path: Path) -> None:
+    from packlife.errors import PacklifeError
+
+    run_study(load_study(sweep_file, samples=1), tmp_path / "out", workers=0)
+    with pytest.raises(PacklifeError, match="different study"):
+        run_study(load_study(sweep_file, samples=1, seed=4), tmp_path / "out", workers=0)
+    # report or batching settings do not change results: resuming is allowed
+    again = run_study(load_study(sweep_file, samples=1, batch_size=3), tmp_path / "out", workers=0)
+    assert again.skipped == 4

@@ -10,6 +10,8 @@ an existing cluster given by its scheduler address.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -152,6 +154,7 @@ def run_study(
     """
     t0 = time.perf_counter()
     store = ResultStore(Path(out_dir))
+    store.check_same_study(study_fingerprint(study))
     store.write_meta(_meta(study))
     done = store.finished_keys()
     total = n_variants(study) if study.spec.fleet is None else study.spec.fleet.units
@@ -302,8 +305,19 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         yield client
 
 
+def study_fingerprint(study: Study) -> str:
+    """A hash of what determines a study's results (not its report or batching settings)."""
+    spec = study.spec.model_dump(
+        mode="json",
+        exclude={"report": True, "study": {"description", "batch_size", "timeseries"}},
+    )
+    blob = json.dumps({"spec": spec, "base": study.base.model_dump(mode="json")}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def _meta(study: Study) -> dict[str, Any]:
     return {
+        "fingerprint": study_fingerprint(study),
         "kind": "fleet" if study.spec.fleet is not None else "sweep",
         "study_file": str(study.path),
         "study": study.spec.model_dump(mode="json"),

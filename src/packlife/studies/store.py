@@ -44,6 +44,27 @@ class ResultStore:
         """Write ``study.json`` (what was run) atomically."""
         _atomic_write(self.root / "study.json", json.dumps(meta, indent=2, default=str).encode())
 
+    def check_same_study(self, fingerprint: str) -> None:
+        """Refuse to add results to a folder that holds results of a different study.
+
+        Raises
+        ------
+        PacklifeError
+            When ``study.json`` names another fingerprint and results are present.
+        """
+        meta_path = self.root / "study.json"
+        if not meta_path.exists() or not any(self.results_dir.glob("part-*.parquet")):
+            return
+        try:
+            old = json.loads(meta_path.read_text(encoding="utf-8")).get("fingerprint")
+        except (OSError, json.JSONDecodeError):
+            old = None
+        if old != fingerprint:
+            raise PacklifeError(
+                f"{self.root} holds results of a different study (its settings, grid, draws or "
+                "base scenario changed): choose another --out folder or delete this one"
+            )
+
     def finished_keys(self) -> set[str]:
         """Keys of the variants already in the dataset."""
         import pyarrow.parquet as pq
