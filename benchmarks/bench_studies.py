@@ -86,6 +86,15 @@ def _warm_worker(study_text: str) -> float:
     return time.perf_counter() - t0
 
 
+def _cpu_s() -> float:
+    """CPU seconds this process has used (run on each worker)."""
+    return time.process_time()
+
+
+def _workers_cpu_s(client) -> float:  # type: ignore[no-untyped-def]
+    return float(sum(client.run(_cpu_s).values()))
+
+
 def _started_client(workers: int, warm_text: str):  # type: ignore[no-untyped-def]
     """A local cluster of ``workers`` (context manager) and its start + warm-up time [s]."""
     from packlife.studies.runner import dask_client
@@ -111,16 +120,24 @@ def case_variants(n: int) -> dict[str, object]:
         for workers in (1, 2):
             ctx, client, start_s = _started_client(workers, warm)
             try:
+                cpu0, load0 = _workers_cpu_s(client), os.getloadavg()[0]
                 t0 = time.perf_counter()
                 run = run_study(study, folder / f"w{workers}", client=client)
                 wall = time.perf_counter() - t0
+                cpu = _workers_cpu_s(client) - cpu0
             finally:
                 ctx.__exit__(None, None, None)
             assert run.ran == n
+            out[f"w{workers}_worker_cpu_s_per_variant"] = cpu / n
+            out[f"w{workers}_cores_used"] = cpu / wall
+            out[f"w{workers}_load_avg_1min_before"] = load0
             out[f"w{workers}_wall_s"] = wall
             out[f"w{workers}_cluster_start_and_warm_s"] = start_s
             out[f"w{workers}_variants_per_s"] = n / wall
     out["speedup_2_vs_1"] = float(out["w1_wall_s"]) / float(out["w2_wall_s"])  # type: ignore[arg-type]
+    per_variant = float(out["w1_worker_cpu_s_per_variant"])  # type: ignore[arg-type]
+    out["variants_per_cpu_s"] = 1.0 / per_variant
+    out["projected_10k_variants_2_cores_s"] = 10_000 * per_variant / 2
     out["client_peak_rss_mb"] = _peak_rss_mb()
     return out
 
@@ -149,9 +166,12 @@ def case_fleet(units: int, years: float) -> dict[str, object]:
         warm = SWEEP.format(n=1).replace('"simulation.days" = 7', '"simulation.days" = 1')
         ctx, client, start_s = _started_client(2, warm)
         try:
+            cpu0, load0 = _workers_cpu_s(client), os.getloadavg()[0]
             t0 = time.perf_counter()
             run_study(study2, folder / "w2", client=client)
             wall2 = time.perf_counter() - t0
+            out["w2_cores_used"] = (_workers_cpu_s(client) - cpu0) / wall2
+            out["w2_load_avg_1min_before"] = load0
         finally:
             ctx.__exit__(None, None, None)
         # run_study includes the representative day (one base-scenario run on the client)
