@@ -24,7 +24,7 @@ import pandas as pd
 
 from packlife.errors import PacklifeError
 from packlife.site.outputs import timeseries_frame
-from packlife.site.run import SiteResult, run_scenario
+from packlife.site.run import SiteResult, run_scenarios
 from packlife.site.scenario import Scenario
 from packlife.site.sessions import Session
 from packlife.site.summary import summarise
@@ -54,11 +54,11 @@ class StudyRun:
 
 
 def simulate_batch(pairs: list[tuple[Scenario, list[Session]]]) -> list[SiteResult]:
-    """Run a batch of (scenario, sessions) pairs; the one place that calls the site loop.
+    """Run a batch of (scenario, sessions) pairs with the compiled site loop, in one call.
 
-    When the compiled batched loop (``run_scenarios``) lands this becomes one call.
+    One thread per batch: parallelism comes from the Dask worker processes (one per core).
     """
-    return [run_scenario(sc, sessions) for sc, sessions in pairs]
+    return run_scenarios(pairs, threads=1)
 
 
 def run_batch(study: Study, indices: list[int], with_series: bool = False) -> list[Outcome]:
