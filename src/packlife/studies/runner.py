@@ -299,6 +299,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             processes=True,
             dashboard_address=":0",
             env={"NUMBA_NUM_THREADS": "1"},
+            silence_logs=logging.ERROR,  # no shutdown chatter on the user's terminal
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
