@@ -64,3 +64,33 @@ def _load() -> object:
 
 
 _STUDY = _load()
+
+
+def test_derived_parameters_and_choice_draws(tmp_path: Path) -> None:
+    from .conftest import SWEEP
+
+    text = SWEEP.split("[grid]")[0] + """
+[grid]
+"vehicles.sessions_per_day_scale" = [0.5, 2.0]
+"bess.resistance_growth_factor" = [1.0, 1.5]
+
+[monte_carlo]
+"controller.vehicle_algorithm" = { distribution = "choice", values = ["fcfs", "edf", "llf"] }
+"ambient.mean_temperature_c" = { distribution = "normal", mean = 14, sd = 3, low = 5, high = 25 }
+"""
+    path = tmp_path / "d.toml"
+    path.write_text(text, encoding="utf-8")
+    study = load_study(path)
+    base = study.base
+    assert base.vehicles is not None
+    v = make_variant(study, 3 * 2)  # grid point 3 = (2.0, 1.5), sample 0
+    assert v.params["vehicles.sessions_per_day_scale"] == 2.0
+    assert v.scenario.vehicles is not None
+    assert v.scenario.vehicles.sessions_per_day_max == 2 * base.vehicles.sessions_per_day_max
+    assert [p.resistance_growth for p in v.scenario.bess.packs] == [
+        1.5 * p.resistance_growth for p in base.bess.packs
+    ]
+    algos = {make_variant(study, i).scenario.controller.vehicle_algorithm for i in range(8)}
+    assert algos <= {"fcfs", "edf", "llf"}
+    temps = [make_variant(study, i).scenario.ambient.mean_temperature_c for i in range(8)]
+    assert all(5 <= t <= 25 for t in temps)
