@@ -23,8 +23,10 @@ the duration. Column layouts are the constants below.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange, set_num_threads
 
 from packlife._typing import FloatArray, IntArray
 from packlife.control import kernels as KN
@@ -65,6 +67,10 @@ RO_ACTIVE, RO_CONN, RO_ACC, RO_NEED, RO_ARR, RO_DEP, RO_PREV, RO_POWER = range(8
 N_RO = 8
 
 _FULL_TOLERANCE_WH = 1.0
+#: The loop is compiled with IEEE arithmetic (only signed zeros relaxed): the controller's rules
+#: are inlined here and must give bit for bit what :func:`packlife.control.controller.decide`
+#: gives for the same snapshot, which reassociation or fused multiply-adds would break.
+_EXACT_MATH = {"nsz"}
 
 
 def rec_width(n_packs: int, n_sources: int, n_outputs: int) -> int:
@@ -72,7 +78,7 @@ def rec_width(n_packs: int, n_sources: int, n_outputs: int) -> int:
     return 3 + N_RP * n_packs + N_RS * n_sources + N_RO * n_outputs
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _interp(x: float, xp: FloatArray, fp: FloatArray) -> float:
     """``np.interp`` for one value on a short table."""
     if x <= xp[0]:
@@ -84,7 +90,7 @@ def _interp(x: float, xp: FloatArray, fp: FloatArray) -> float:
     return float(fp[-1])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def plug_and_leave(
     SES: FloatArray, OC: FloatArray, plugged: IntArray, IST: IntArray, t: float
 ) -> None:
@@ -116,7 +122,7 @@ def plug_and_leave(
             plugged[k] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def output_view(
     SES: FloatArray, OC: FloatArray, plugged: IntArray, vm_soc: FloatArray, vm_pow_w: FloatArray,
     vm_energy_wh: FloatArray, SITE: FloatArray, t: float, active: IntArray, conn: FloatArray,
@@ -142,7 +148,7 @@ def output_view(
         active[k] = 1 if need[k] > 0.0 and dep[k] > t else 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _book(
     SITE: FloatArray, src: tuple, books: tuple, out_w: FloatArray, src_w: FloatArray,  # type: ignore[type-arg]
     res: FloatArray, bess_bus_wh: float, dur_h: float, src_bus: FloatArray, veh_wh: FloatArray,
@@ -192,7 +198,7 @@ def _book(
     return float(load_bus_wh * eta_load)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _advance_vehicles(
     OC: FloatArray, SES: FloatArray, plugged: IntArray, veh_wh: FloatArray, t_end: float
 ) -> int:
@@ -240,8 +246,43 @@ def _record(
         REC[row, base + RO_POWER] = out_w[k]
 
 
-@njit(cache=True, error_model="numpy", fastmath=K._FASTMATH, nogil=True)
-def run_site_chunk(
+def run_site_chunk(*args: Any) -> int:
+    """:func:`site_chunk` on the calling thread (same arguments; see its docstring).
+
+    Like :func:`packlife.simulation.stepping.run_steps_serial` it runs a ``prange``-compiled copy
+    with the thread count set to 1 for the call: numba marks the array arguments of a ``prange``
+    body as not aliasing each other, which lets the compiler keep state in registers across the
+    many small stores of a step (about twice as fast as a plain compile). ``set_num_threads`` is
+    thread-local, so several sites may run at once on different threads
+    (:func:`packlife.site.run.run_scenarios`).
+    """
+    threads = get_num_threads()
+    set_num_threads(1)
+    try:
+        rows = np.zeros(1, dtype=np.int64)
+        _site_chunk_one_thread(*args, rows)  # type: ignore[call-arg]
+        return int(rows[0])
+    finally:
+        set_num_threads(threads)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_EXACT_MATH, nogil=True, parallel=True)
+def _site_chunk_one_thread(
+    n_ctrl: int, SITE: FloatArray, cfg: FloatArray, eng: tuple, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
+    src: tuple, load_bus_w: FloatArray, ambient_c: FloatArray, veh: tuple, ses: tuple,  # type: ignore[type-arg]
+    state: tuple, plan_w: FloatArray, flow_rows: FloatArray, demand_w: FloatArray,  # type: ignore[type-arg]
+    REC: FloatArray, rows: IntArray,
+) -> None:
+    """:func:`site_chunk` inside a one-iteration ``prange`` (see :func:`run_site_chunk`)."""
+    for _ in prange(1):
+        rows[0] = site_chunk(
+            n_ctrl, SITE, cfg, eng, tabs, ws, src, load_bus_w, ambient_c, veh, ses, state,
+            plan_w, flow_rows, demand_w, REC,
+        )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy", fastmath=_EXACT_MATH, nogil=True)
+def site_chunk(
     n_ctrl: int, SITE: FloatArray, cfg: FloatArray, eng: tuple, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
     src: tuple, load_bus_w: FloatArray, ambient_c: FloatArray, veh: tuple, ses: tuple,  # type: ignore[type-arg]
     state: tuple, plan_w: FloatArray, flow_rows: FloatArray, demand_w: FloatArray,  # type: ignore[type-arg]
@@ -308,6 +349,7 @@ def run_site_chunk(
     pack_why, out_why = np.empty(n, dtype=np.int64), np.empty(n_out, dtype=np.int64)
     src_why, src_why_w = np.empty(m, dtype=np.int64), np.empty(m)
     res = np.empty(KN.N_RES)
+    fw, iw, bw = KN.decide_workspace(n, n_out)
     pack_bus, pack_sum = np.empty(n), np.empty(n)
     src_bus, veh_wh = np.empty(m), np.empty(n_out)
     first_grid = -1
@@ -337,10 +379,12 @@ def run_site_chunk(
             SES, OC, plugged, veh[0], veh[1], veh[2], SITE, t, active, conn, acc, need, arr, dep
         )
         KN.decide_kernel(
-            t, ctrl_s, cfg, max_dis, max_chg, e_dis, e_chg, joined, faulted, prev_pack, r_ohm,
-            v_v, rated, k0, k2, src_kind, cap, grid_ok, active, conn, acc, need, arr, dep,
-            prev_out, plan_w, load_bus_w[c], out_w, src_w, pack_w, dis, chg, upper, pack_why,
-            out_why, src_why, src_why_w, res,
+            t, ctrl_s, cfg,
+            (max_dis, max_chg, e_dis, e_chg, joined, faulted, prev_pack, r_ohm, v_v, rated, k0,
+             k2),
+            (src_kind, cap), grid_ok, (active, conn, acc, need, arr, dep, prev_out, plan_w),
+            load_bus_w[c], (out_w, src_w, pack_w, dis, chg, upper, res),
+            (pack_why, out_why, src_why, src_why_w), (fw, iw, bw),
         )  # fmt: skip
         if REC.shape[0] > 0:
             _record(
@@ -358,7 +402,7 @@ def run_site_chunk(
         for st in range(spc):
             amb = ambient_c[c * spc + st]
             total = apply_setpoints(
-                0, pack_w, st == 0, dt_s, amb, P, S, A, SH, tabs, ws, trace_acc, pack_bus
+                0, pack_w, st == 0, dt_s, amb, P, S, A, SH, tabs, ws, trace_acc, pack_bus, lim
             )
             _engine_books(B, trace_sys_acc, res[KN.RES_BESS_W], total, h)
             bess_wh += total * h
@@ -399,7 +443,7 @@ def run_site_chunk(
     return rows
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _count(
     CNT_PK: IntArray, CNT_OUT: IntArray, CNT_SRC: IntArray, CNT_SITE: IntArray,
     pack_why: IntArray, out_why: IntArray, src_why: IntArray, res: FloatArray,
@@ -417,7 +461,7 @@ def _count(
         CNT_SITE[CNT_BUDGET] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _engine_books(
     B: FloatArray, trace_sys_acc: FloatArray, req: float, total: float, h: float
 ) -> None:
@@ -434,7 +478,7 @@ def _engine_books(
     trace_sys_acc[0, K.TS_DELIVERED] += total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _system_trace(
     trace_sys_acc: FloatArray, trace_sys: FloatArray, g: int, out_every: int
 ) -> None:
@@ -444,3 +488,18 @@ def _system_trace(
             for f in range(K.N_TS):
                 trace_sys[0, o, f] = trace_sys_acc[0, f] / out_every
                 trace_sys_acc[0, f] = 0.0
+
+
+def compiled_on_disk() -> bool:
+    """Whether numba's on-disk cache holds the compiled site loop (so a run starts at once)."""
+    from pathlib import Path
+
+    from numba.core import config
+
+    here = Path(__file__)
+    folders = [here.parent / "__pycache__"]
+    cache_dir = getattr(config, "CACHE_DIR", "")
+    if cache_dir:
+        folders.append(Path(cache_dir))
+    pattern = f"{here.stem}._site_chunk_one_thread-*.nbi"
+    return any(any(f.rglob(pattern)) for f in folders if f.is_dir())

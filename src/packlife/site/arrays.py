@@ -171,3 +171,10 @@ def site_constants(scenario: Scenario, t: Timing) -> FloatArray:
     site[SL.SITE_OUT_EVERY] = int(round(t.output_s / t.step_s))
     site[SL.SITE_AGEING] = 1.0 if scenario.simulation.ageing else 0.0
     return site
+
+
+def mpc_every(scenario: Scenario, t: Timing) -> int:
+    """Control intervals per MPC plan: ``controller.mpc_interval_s`` (default: the control
+    interval, at least 60 s) as a whole number of control intervals (at least one)."""
+    wanted = scenario.controller.mpc_interval_s or max(t.control_s, 60.0)
+    return max(int(round(wanted / t.control_s)), 1)

@@ -106,6 +106,7 @@ class SiteResult:
     pack_shortfall_wh: FloatArray = field(default_factory=lambda: np.zeros((0, K.N_SH)))
     notes: tuple[str, ...] = ()
     record: FloatArray | None = None
+    pack_converters: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 @dataclass
@@ -200,8 +201,8 @@ def run_scenario(
         log.warning("%s", note)
     per_chunk = max(CHUNK_STEPS // t.steps_per_control, 1)
     mpc = scenario.controller.vehicle_algorithm == "mpc"
-    if mpc:
-        per_chunk = 1
+    if mpc:  # HiGHS re-plans between compiled chunks; its targets hold within one
+        per_chunk = AR.mpc_every(scenario, t)
     rows: list[FloatArray] = []
     recs: list[FloatArray] = []
     terms = np.zeros(4)
@@ -370,6 +371,7 @@ def _result(
         pack_shortfall_wh=lp.engine.state_arrays()[4][0].copy(),
         notes=t.notes,
         record=record,
+        pack_converters=lp.engine.P[0][:, [K.P_CONV_RATED_W, K.P_CONV_K0, K.P_CONV_K2]].copy(),
     )
 
 

@@ -12,20 +12,37 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from packlife.catalog import get_pack_model
 from packlife.control.types import PackSplit, VehicleAlgorithm
 from packlife.control.vehicles import VEHICLE_MODELS
-from packlife.datafiles import load_model, read_toml
+from packlife.datafiles import STRICT_CONFIG, load_model, read_toml
 from packlife.errors import DataFileError, PacklifeError
 from packlife.simulation.system import PackSpec
 
 BUILTIN_DIR = Path(__file__).parent / "scenarios"
 
 
+#: Shortest opening window of the synthetic session generator [h] (arrivals end 0.5 h early).
+MIN_OPEN_WINDOW_H = 0.5
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_CONFIG
+
+
+def _check_hour_window(window: tuple[float, float]) -> tuple[float, float]:
+    """A daily window ``(start, end)`` in local hours: both in 0–24, not empty."""
+    start, end = window
+    for name, h in (("start", start), ("end", end)):
+        if not 0.0 <= h <= 24.0:
+            raise ValueError(f"{name} hour {h} must lie within 0–24")
+    if start % 24.0 == end % 24.0:
+        raise ValueError(
+            f"window [{start}, {end}) is empty (start equals end); omit it to mean always"
+        )
+    return window
 
 
 class SimulationSettings(_Strict):
@@ -34,9 +51,9 @@ class SimulationSettings(_Strict):
     days: float = Field(7.0, gt=0, le=3660)
     step_s: float = Field(60.0, ge=1, le=3600)
     control_interval_s: float | None = Field(
-        None, description="controller period [s]; default: one step"
+        None, ge=1, le=86400, description="controller period [s]; default: one step"
     )
-    output_interval_s: float = Field(900.0, ge=1)
+    output_interval_s: float = Field(900.0, ge=1, le=86400)
     start: datetime = Field(description="timezone-aware start of the run (ISO 8601)")
     ageing: bool = True
     seed: int = 1
@@ -46,7 +63,22 @@ class SimulationSettings(_Strict):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("must be timezone-aware, e.g. 2024-06-03T00:00:00+01:00")
+        if not 1990 <= value.year <= 2200:
+            raise ValueError(f"year {value.year} is outside 1990–2200")
         return value
+
+    @model_validator(mode="after")
+    def _whole_steps(self) -> SimulationSettings:
+        run_s = self.days * 86400.0
+        for name, interval in (("step_s", self.step_s),
+                               ("control_interval_s", self.control_interval_s),
+                               ("output_interval_s", self.output_interval_s)):
+            if interval is not None and interval > run_s:
+                raise ValueError(
+                    f"{name} = {interval:g} s is longer than the run ({run_s:g} s = {self.days:g} "
+                    "days): the run would have no whole step; lengthen days or shorten the step"
+                )
+        return self
 
 
 class Ambient(_Strict):
@@ -59,15 +91,15 @@ class Ambient(_Strict):
 class BessSettings(_Strict):
     """The BESS: packs from the catalog in their measured state, converters and efficiencies."""
 
-    name: str
-    packs: list[PackSpec] = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    packs: list[PackSpec] = Field(min_length=1, max_length=1000)
     soc_initial: float | None = Field(None, ge=0, le=1, description="overrides each pack's soc")
     output_efficiency: float = Field(0.975, gt=0.5, le=1, description="DC bus → vehicle")
     grid_inverter_efficiency: float = Field(0.97, gt=0.5, le=1, description="AC grid → DC bus")
     dc_inlet_efficiency: float = Field(0.99, gt=0.5, le=1, description="CCS inlet → DC bus")
     load_inverter_efficiency: float = Field(0.96, gt=0.5, le=1, description="DC bus → AC loads")
     enclosure_mass_kg: float = Field(
-        0.0, ge=0, description="racks, converters and enclosure (for the mass total)"
+        0.0, ge=0, le=100_000, description="racks, converters and enclosure (for the mass total)"
     )
 
     @field_validator("packs")
@@ -88,12 +120,17 @@ class SourceSettings(_Strict):
     kind: Literal["grid", "dc_charger", "pv", "generator"]
     max_power_kw: float = Field(gt=0, le=5000)
     priority: int = 0
-    peak_power_kwp: float | None = Field(None, gt=0, description="PV only")
+    peak_power_kwp: float | None = Field(None, gt=0, le=100_000, description="PV only")
     tilt_deg: float = Field(30.0, ge=0, le=90)
     azimuth_deg: float = Field(180.0, ge=0, le=360)
     available_hours: tuple[float, float] | None = Field(
         None, description="local hours [start, end) when the input is connected; default always"
     )
+
+    @field_validator("available_hours")
+    @classmethod
+    def _window(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        return None if value is None else _check_hour_window(value)
 
     @model_validator(mode="after")
     def _pv(self) -> SourceSettings:
@@ -106,7 +143,7 @@ class FleetEntry(_Strict):
     """Vehicles of one model in the synthetic session generator."""
 
     vehicle_model: str
-    share: float = Field(1.0, gt=0)
+    share: float = Field(1.0, gt=0, le=1e6)
     onboard_charger_kw: float = Field(7.0, gt=0, le=50, description="AC charging rate (direct)")
 
     @field_validator("vehicle_model")
@@ -127,15 +164,15 @@ class VehicleSettings(_Strict):
     outputs: int = Field(9, ge=1, le=64)
     connector_max_kw: float = Field(50.0, gt=0, le=400)
     fleet: list[FleetEntry] = Field(min_length=1)
-    sessions_per_day_min: int = Field(6, ge=0)
-    sessions_per_day_max: int = Field(12, ge=0)
+    sessions_per_day_min: int = Field(6, ge=0, le=10_000)
+    sessions_per_day_max: int = Field(12, ge=0, le=10_000)
     open_hour: float = Field(8.0, ge=0, lt=24)
     close_hour: float = Field(18.0, gt=0, le=24)
     arrival_soc_min: float = Field(0.1, ge=0, le=1)
     arrival_soc_max: float = Field(0.4, ge=0, le=1)
     target_soc: float = Field(0.9, gt=0, le=1)
-    dwell_min_min: float = Field(40.0, gt=0)
-    dwell_max_min: float = Field(90.0, gt=0)
+    dwell_min_min: float = Field(40.0, gt=0, le=10_080)
+    dwell_max_min: float = Field(90.0, gt=0, le=10_080)
     sessions_csv: str | None = Field(
         None,
         description="CSV (arrival,departure,energy_kwh[,vehicle_model]) instead of the generator",
@@ -149,8 +186,11 @@ class VehicleSettings(_Strict):
             raise ValueError("arrival_soc_max must be ≥ arrival_soc_min")
         if self.target_soc <= self.arrival_soc_max:
             raise ValueError("target_soc must be above arrival_soc_max")
-        if self.close_hour <= self.open_hour:
-            raise ValueError("close_hour must be after open_hour")
+        if self.close_hour < self.open_hour + MIN_OPEN_WINDOW_H:
+            raise ValueError(
+                f"close_hour must be at least {MIN_OPEN_WINDOW_H} h after open_hour (arrivals end "
+                "half an hour before closing)"
+            )
         if self.dwell_max_min < self.dwell_min_min:
             raise ValueError("dwell_max_min must be ≥ dwell_min_min")
         return self
@@ -159,10 +199,15 @@ class VehicleSettings(_Strict):
 class LoadSettings(_Strict):
     """A site load besides vehicles (AC, via the BESS inverter): constant + open-hours part."""
 
-    base_kw: float = Field(0.0, ge=0)
-    open_hours_kw: float = Field(0.0, ge=0)
+    base_kw: float = Field(0.0, ge=0, le=10_000)
+    open_hours_kw: float = Field(0.0, ge=0, le=10_000)
     open_hour: float = Field(8.0, ge=0, lt=24)
     close_hour: float = Field(18.0, gt=0, le=24)
+
+    @model_validator(mode="after")
+    def _window(self) -> LoadSettings:
+        _check_hour_window((self.open_hour, self.close_hour))
+        return self
 
 
 class ControllerSettings(_Strict):
@@ -170,7 +215,14 @@ class ControllerSettings(_Strict):
 
     vehicle_algorithm: VehicleAlgorithm = "llf"
     pack_split: PackSplit = "usable_energy"
-    min_output_power_kw: float = Field(3.0, ge=0)
+    min_output_power_kw: float = Field(3.0, ge=0, le=400)
+    mpc_interval_s: float | None = Field(
+        None,
+        gt=0,
+        le=3600,
+        description="how often the MPC re-plans [s] (a multiple of the control interval; "
+        "default: the control interval, at least 60 s)",
+    )
 
 
 class ImpactSettings(_Strict):
@@ -185,8 +237,8 @@ class ImpactSettings(_Strict):
 class Scenario(_Strict):
     """A complete scenario file."""
 
-    name: str
-    description: str
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(max_length=10_000)
     sources_of_numbers: list[str] = Field(
         default_factory=list, description="where the scenario's numbers come from"
     )
@@ -209,6 +261,24 @@ class Scenario(_Strict):
         if abs(ctrl / step - round(ctrl / step)) > 1e-9:
             raise ValueError("simulation.control_interval_s must be a whole multiple of step_s")
         return self
+
+
+def revalidate(scenario: Scenario, source: str | Path = "command line") -> Scenario:
+    """Validate a scenario changed in code (e.g. by command-line overrides) against the schema.
+
+    Raises
+    ------
+    DataFileError
+        Naming ``source`` and each field that the change made invalid.
+    """
+    from pydantic import ValidationError
+
+    from packlife.datafiles import describe_validation_error
+
+    try:
+        return Scenario.model_validate(scenario.model_dump())
+    except ValidationError as exc:
+        raise DataFileError(source, describe_validation_error(exc)) from None
 
 
 def builtin_scenarios() -> list[str]:
