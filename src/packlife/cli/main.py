@@ -32,7 +32,7 @@ EXTRA_OF_MODULE = {
     "fastapi": "api", "uvicorn": "api", "httpx": "api",
     "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
     "websockets": "protocols",
-    "dask": "fleet", "distributed": "fleet",
+    "dask": "fleet", "distributed": "fleet", "matplotlib": "fleet",
 }
 #: Environment variable that overrides where crash logs go.
 LOG_DIR_ENV = "PACKLIFE_LOG_DIR"
