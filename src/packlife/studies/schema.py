@@ -168,7 +168,12 @@ class FleetSettings(_Strict):
 
     units: int = Field(ge=1, le=10_000_000)
     years: float = Field(10.0, gt=0, le=30)
-    step_s: float = Field(3600.0, ge=60, le=3600)
+    step_s: float = Field(
+        3600.0,
+        ge=60,
+        le=7200,
+        description="fleet step [s]; run as a discharge and a charge half-step (engine ≤ 3600 s)",
+    )
     check_interval_days: float = Field(
         30.0, ge=1, le=366, description="how often packs are checked against end_soh"
     )
