@@ -19,7 +19,17 @@ from pathlib import Path
 import typer
 
 from packlife import __version__
-from packlife.cli import catalog, design, grade, impact, registry, simulate, study
+from packlife.cli import (
+    catalog,
+    claims,
+    design,
+    grade,
+    impact,
+    registry,
+    scenario,
+    simulate,
+    study,
+)
 from packlife.cli._common import err_console, safe
 from packlife.errors import PacklifeError
 from packlife.redact import mask_secrets
@@ -28,7 +38,7 @@ from packlife.redact import mask_secrets
 EXTRA_OF_MODULE = {
     "sqlalchemy": "db", "alembic": "db", "psycopg": "db",
     "highspy": "opt", "pvlib": "opt",
-    "galvani": "grading",
+    "galvani": "grading", "newarenda": "grading", "impedance": "eis",
     "fastapi": "api", "uvicorn": "api", "httpx": "api",
     "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
     "websockets": "protocols",
@@ -51,6 +61,8 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(grade.app, name="grade")
 app.command("simulate")(simulate.simulate_cmd)
 app.command("design")(design.design_cmd)
+app.command("claims")(claims.claims_cmd)
+app.add_typer(scenario.app, name="scenario")
 app.add_typer(study.app, name="study")
 app.command("compare")(study.compare_cmd)
 

@@ -17,6 +17,7 @@ from packlife.cli._common import console, err_console, print_json, say
 from packlife.errors import ConsistencyError, PacklifeError
 from packlife.simulation.site_loop import compiled_on_disk
 from packlife.simulation.system import PackSpec
+from packlife.site.economics import economics_rows
 from packlife.site.outputs import RESULT_FILES, write_outputs
 from packlife.site.run import run_scenario
 from packlife.site.scenario import Scenario, builtin_scenarios, load_scenario, revalidate
@@ -244,6 +245,7 @@ def _print_summary(s: dict[str, object]) -> None:
             f"{num('nameplate_energy_kwh')} / {num('usable_energy_kwh')}",
         ),
     ]
+    rows += economics_rows(s)
     for k, v in rows:
         table.add_row(escape(k), v)
     soh0, soh1 = s["pack_soh_start"], s["pack_soh_end"]

@@ -61,9 +61,9 @@ KIND_CODES = {"pv": KIND_PV, "grid": KIND_GRID, "dc_charger": KIND_DC, "generato
 # ---- configuration vector: CFG[N_CFG] ----
 (
     CFG_ALGORITHM, CFG_MIN_OUTPUT_W, CFG_SPLIT, CFG_RAMP_W_PER_S, CFG_DEADBAND_W, CFG_EXPORT_W,
-    CFG_GEN_FOR_VEHICLES, CFG_CONCENTRATE,
-) = range(8)
-N_CFG = 8
+    CFG_GEN_FOR_VEHICLES, CFG_CONCENTRATE, CFG_REFILL_PRICE_MAX, CFG_REFILL_RESERVE,
+) = range(10)
+N_CFG = 10
 # ---- scalar results: RES[N_RES] ----
 (
     RES_LOAD_SERVED_W, RES_UNSERVED_W, RES_CURTAILED_W, RES_BESS_W, RES_BUDGET_W, RES_SHORT,
@@ -311,14 +311,15 @@ def allocate_outputs_kernel(
 @njit(cache=True, inline="always")
 def dispatch_sources_kernel(
     kind: IntArray, cap_w: FloatArray, sinks_w: float, pack_dis_cap_w: float,
-    pack_chg_cap_w: float, export_limit_w: float, grid_available: bool, src_w: FloatArray,
-    why: IntArray, why_w: FloatArray, res: FloatArray,
+    pack_chg_cap_w: float, export_limit_w: float, grid_available: bool, refill: bool,
+    src_w: FloatArray, why: IntArray, why_w: FloatArray, res: FloatArray,
 ) -> None:
     """Cover ``sinks_w`` from the sources (in policy order) and the packs.
 
     1. PV covers the sinks, fills the packs' charge room, exports up to ``export_limit_w``
        through the first grid source; the rest is curtailed.
-    2. Grid and DC charger cover what is left and refill the packs (never while exporting).
+    2. Grid and DC charger cover what is left and, if ``refill`` (time-of-use aware charging),
+       refill the packs (never while exporting).
     3. The packs discharge for the rest; 4. a generator covers what is still missing.
 
     Sources must be given in policy order (kind rank, then priority). Writes each source's power
@@ -356,7 +357,7 @@ def dispatch_sources_kernel(
         elif kind[j] == KIND_GRID or kind[j] == KIND_DC:
             if exported > 0.0:
                 continue
-            want = remaining + charge_room
+            want = remaining + (charge_room if refill else 0.0)
             take = min(cap, want)
             to_sinks = min(take, remaining)
             remaining -= to_sinks
@@ -480,8 +481,8 @@ def _rebalance(
 @njit(cache=True, inline="always")
 def decide_kernel(
     time_s: float, step_s: float, cfg: FloatArray, packs: tuple, sources: tuple,  # type: ignore[type-arg]
-    grid_available: bool, outputs: tuple, load_w: float, result: tuple, why: tuple,  # type: ignore[type-arg]
-    work: tuple,  # type: ignore[type-arg]
+    grid_available: bool, outputs: tuple, load_w: float, price_per_kwh: float,  # type: ignore[type-arg]
+    result: tuple, why: tuple, work: tuple,  # type: ignore[type-arg]
 ) -> None:
     """One control cycle on arrays (see the module docstring); results written in place.
 
@@ -505,6 +506,8 @@ def decide_kernel(
         only) the plan — bus side.
     load_w : float
         Site load at the bus [W].
+    price_per_kwh : float
+        Import price now (time-of-use aware refill, ``CFG_REFILL_*``) [currency/kWh].
     result : tuple of ndarray
         Outputs ``(out_w, src_w, pack_w, dis, chg, upper, res)``: power per output, source (export
         negative) and pack (discharge positive), the packs' discharge / charge limits and the
@@ -569,9 +572,14 @@ def decide_kernel(
     # sources
     d = fw[FW_DISPATCH, :3]
     sinks = out_w.sum() + load_served
+    stored = pk_e_dis_wh.sum()
+    window = stored + pk_e_chg_wh.sum()
+    refill = price_per_kwh <= cfg[CFG_REFILL_PRICE_MAX] or (
+        window > 0.0 and stored < cfg[CFG_REFILL_RESERVE] * window
+    )
     dispatch_sources_kernel(
         src_kind, src_cap_w, sinks, pack_dis_cap, pack_chg_cap, cfg[CFG_EXPORT_W],
-        grid_available, src_w, src_why, src_why_w, d,
+        grid_available, refill, src_w, src_why, src_why_w, d,
     )
     bess = d[0]
     res[RES_CURTAILED_W] = d[1]

@@ -41,8 +41,8 @@ OC_OUTPUT, OC_PLUG_S, OC_LEAVE_S, OC_DELIVERED_WH, OC_FULL, OC_CHARGED_S = range
 N_OC = 6
 # ---- site constants SITE[N_SITE] ----
 SITE_DT_S, SITE_CTRL_S, SITE_STEPS_PER_CTRL, SITE_PER_ROW, SITE_ETA_OUT, SITE_ETA_LOAD, \
-    SITE_CONNECTOR_W, SITE_AGE_EVERY, SITE_OUT_EVERY, SITE_AGEING = range(10)
-N_SITE = 10
+    SITE_AGE_EVERY, SITE_OUT_EVERY, SITE_AGEING = range(9)
+N_SITE = 9
 # ---- integer state IST[N_IST] ----
 IST_QUEUE, IST_STEP, IST_CTRL = range(3)
 N_IST = 3
@@ -55,7 +55,8 @@ N_FL = 6
 # ---- site-level limit counts CNT_SITE[2] ----
 CNT_LOAD, CNT_BUDGET = range(2)
 # ---- recorded snapshot and decision per interval: REC[n, rec_width(...)] ----
-REC_TIME, REC_LOAD, REC_GRID_AVAILABLE = range(3)
+REC_TIME, REC_LOAD, REC_GRID_AVAILABLE, REC_PRICE = range(4)
+REC_HEAD = 4
 (
     RP_MAX_DIS, RP_MAX_CHG, RP_E_DIS, RP_E_CHG, RP_JOINED, RP_R, RP_V, RP_PREV, RP_SETPOINT,
     RP_DELIVERED,
@@ -75,7 +76,7 @@ _EXACT_MATH = {"nsz"}
 
 def rec_width(n_packs: int, n_sources: int, n_outputs: int) -> int:
     """Columns of a recorded interval (layout: :data:`REC_TIME`…, packs, sources, outputs)."""
-    return 3 + N_RP * n_packs + N_RS * n_sources + N_RO * n_outputs
+    return REC_HEAD + N_RP * n_packs + N_RS * n_sources + N_RO * n_outputs
 
 
 @njit(cache=True, inline="always")
@@ -125,15 +126,16 @@ def plug_and_leave(
 @njit(cache=True, inline="always")
 def output_view(
     SES: FloatArray, OC: FloatArray, plugged: IntArray, vm_soc: FloatArray, vm_pow_w: FloatArray,
-    vm_energy_wh: FloatArray, SITE: FloatArray, t: float, active: IntArray, conn: FloatArray,
-    acc: FloatArray, need: FloatArray, arr: FloatArray, dep: FloatArray,
+    vm_energy_wh: FloatArray, rating_w: FloatArray, SITE: FloatArray, t: float,
+    active: IntArray, conn: FloatArray, acc: FloatArray, need: FloatArray, arr: FloatArray,
+    dep: FloatArray,
 ) -> None:
     """Each output as the controller sees it from the DC bus (powers and energies before the
-    output converter): connector rating, the vehicle's acceptance at its SoC, energy still
-    needed, arrival and departure."""
+    output converter): its charger rating (``rating_w``, vehicle side), the vehicle's acceptance
+    at its SoC, energy still needed, arrival and departure."""
     eta = SITE[SITE_ETA_OUT]
     for k in range(plugged.shape[0]):
-        conn[k] = SITE[SITE_CONNECTOR_W] / eta
+        conn[k] = rating_w[k] / eta
         s = plugged[k]
         if s < 0:
             active[k] = 0
@@ -221,7 +223,8 @@ def _advance_vehicles(
 
 @njit(cache=True)
 def _record(
-    REC: FloatArray, row: int, t: float, load_w: float, grid_ok: bool, P: FloatArray,
+    REC: FloatArray, row: int, t: float, load_w: float, price: float, grid_ok: bool,
+    P: FloatArray,
     pk: tuple, src_cap: FloatArray, src_w: FloatArray, view: tuple, prev_out: FloatArray,  # type: ignore[type-arg]
     out_w: FloatArray,
 ) -> None:
@@ -230,16 +233,17 @@ def _record(
     REC[row, REC_TIME] = t
     REC[row, REC_LOAD] = load_w
     REC[row, REC_GRID_AVAILABLE] = 1.0 if grid_ok else 0.0
+    REC[row, REC_PRICE] = price
     for q in range(n):
-        base = 3 + N_RP * q
+        base = REC_HEAD + N_RP * q
         for f in range(9):
             REC[row, base + f] = pk[f][q]
         REC[row, base + RP_DELIVERED] = 0.0
     for j in range(m):
-        REC[row, 3 + N_RP * n + N_RS * j + RS_CAP] = src_cap[j]
-        REC[row, 3 + N_RP * n + N_RS * j + RS_POWER] = src_w[j]
+        REC[row, REC_HEAD + N_RP * n + N_RS * j + RS_CAP] = src_cap[j]
+        REC[row, REC_HEAD + N_RP * n + N_RS * j + RS_POWER] = src_w[j]
     for k in range(n_out):
-        base = 3 + N_RP * n + N_RS * m + N_RO * k
+        base = REC_HEAD + N_RP * n + N_RS * m + N_RO * k
         for f in range(6):
             REC[row, base + f] = view[f][k]
         REC[row, base + RO_PREV] = prev_out[k]
@@ -301,14 +305,16 @@ def site_chunk(
     tabs, ws : tuple
         Chemistry tables and the workspace (:mod:`packlife.simulation.stepping`).
     src : tuple
-        ``(kind, efficiency, max_bus_w, reduce_order, available_bus_w[m, n_ctrl])``, sources in
-        policy order; powers at the bus [W].
+        ``(kind, efficiency, max_bus_w, reduce_order, available_bus_w[m, n_ctrl],
+        import_price[n_ctrl])``, sources in policy order; powers at the bus [W], price
+        [currency/kWh] (time-of-use aware refill).
     load_bus_w : ndarray (n_ctrl,)
         Site load at the bus [W].
     ambient_c : ndarray (n_ctrl · steps per interval,)
         Ambient temperature per engine step [°C].
     veh : tuple
-        ``(soc points, power points [W], usable energy [Wh])`` per vehicle model.
+        ``(soc points, power points [W], usable energy [Wh])`` per vehicle model, and each
+        output's charger rating [W, vehicle side].
     ses : tuple
         ``(SES, OC, plugged)``: sessions, their outcomes and the session on each output (−1).
     state : tuple
@@ -326,7 +332,7 @@ def site_chunk(
         Number of flow rows written.
     """
     P, S, A, B, SH, trace_acc, trace, trace_sys_acc, trace_sys = eng
-    src_kind, src_max, src_avail = src[0], src[2], src[4]
+    src_kind, src_max, src_avail, price = src[0], src[2], src[4], src[5]
     SES, OC, plugged = ses
     IST, prev_pack, prev_out = state[0], state[1], state[2]
     CNT_PK, CNT_OUT, CNT_SRC, CNT_SITE, flow_acc = state[5:]
@@ -376,19 +382,20 @@ def site_chunk(
             cap[j] = max(min(src_avail[j, c], src_max[j]), 0.0)
         grid_ok = first_grid >= 0 and src_avail[first_grid, c] > 0.0
         output_view(
-            SES, OC, plugged, veh[0], veh[1], veh[2], SITE, t, active, conn, acc, need, arr, dep
-        )
+            SES, OC, plugged, veh[0], veh[1], veh[2], veh[3], SITE, t, active, conn, acc, need,
+            arr, dep,
+        )  # fmt: skip
         KN.decide_kernel(
             t, ctrl_s, cfg,
             (max_dis, max_chg, e_dis, e_chg, joined, faulted, prev_pack, r_ohm, v_v, rated, k0,
              k2),
             (src_kind, cap), grid_ok, (active, conn, acc, need, arr, dep, prev_out, plan_w),
-            load_bus_w[c], (out_w, src_w, pack_w, dis, chg, upper, res),
+            load_bus_w[c], price[c], (out_w, src_w, pack_w, dis, chg, upper, res),
             (pack_why, out_why, src_why, src_why_w), (fw, iw, bw),
         )  # fmt: skip
         if REC.shape[0] > 0:
             _record(
-                REC, c, t, load_bus_w[c], grid_ok, P,
+                REC, c, t, load_bus_w[c], price[c], grid_ok, P,
                 (max_dis, max_chg, e_dis, e_chg, joined.astype(np.float64), r_ohm, v_v, prev_pack,
                  pack_w),
                 cap, src_w, (active.astype(np.float64), conn, acc, need, arr, dep), prev_out,
@@ -418,7 +425,7 @@ def site_chunk(
             _system_trace(trace_sys_acc, trace_sys, g, int(SITE[SITE_OUT_EVERY]))
         if REC.shape[0] > 0:
             for q in range(n):
-                REC[c, 3 + N_RP * q + RP_DELIVERED] = pack_sum[q] / spc
+                REC[c, REC_HEAD + N_RP * q + RP_DELIVERED] = pack_sum[q] / spc
         dur_h = spc * h
         loads_wh = _book(SITE, src, state[3:5], out_w, src_w, res, bess_wh, dur_h, src_bus, veh_wh)
         IST[IST_CTRL] += 1

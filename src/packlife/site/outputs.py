@@ -2,7 +2,9 @@
 
 The three files form one result set, written all-or-nothing by :func:`packlife.atomic.write_folder`
 (temporary sibling folder, fsync, one rename): an interrupted run or a full disk never leaves a
-mixed or half-written set.
+mixed or half-written set. The time series is indexed by the start of each output interval in
+the site's zone, with units, pack serials and the weather source in its Parquet metadata
+(:mod:`packlife.site.timeaxis`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 from packlife.atomic import write_folder
 from packlife.site.report import render_report
 from packlife.site.run import SiteResult
+from packlife.site.timeaxis import write_timeseries_parquet
 
 #: The files of a run's result set (written together, all-or-nothing).
 RESULT_FILES = ("summary.json", "timeseries.parquet", "report.html")
@@ -45,8 +48,8 @@ def write_outputs(result: SiteResult, summary: dict[str, Any], out_dir: Path) ->
         "summary.json": lambda p: p.write_text(
             json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         ),
-        "timeseries.parquet": lambda p: timeseries_frame(result, pack_traces).to_parquet(
-            p, index=False
+        "timeseries.parquet": lambda p: write_timeseries_parquet(
+            str(p), result, timeseries_frame(result, pack_traces), summary
         ),
         "report.html": lambda p: p.write_text(
             render_report(result, summary, pack_traces), encoding="utf-8"

@@ -25,7 +25,8 @@ from packlife.control.types import (
 )
 from packlife.errors import ConsistencyError
 from packlife.simulation import site_loop as SL
-from packlife.site.arrays import controller_config, source_order
+from packlife.site.arrays import source_order
+from packlife.site.config import controller_config
 from packlife.site.run import SiteResult
 
 
@@ -41,8 +42,8 @@ class RecordedInterval:
 
 
 def _cols(n: int, m: int, n_out: int) -> tuple[int, int, int]:
-    base_src = 3 + SL.N_RP * n
-    return 3, base_src, base_src + SL.N_RS * m
+    base_src = SL.REC_HEAD + SL.N_RP * n
+    return SL.REC_HEAD, base_src, base_src + SL.N_RS * m
 
 
 def recorded_snapshots(result: SiteResult) -> Iterator[RecordedInterval]:
@@ -105,6 +106,7 @@ def recorded_snapshots(result: SiteResult) -> Iterator[RecordedInterval]:
             outputs=outputs,
             load_power_w=float(row[SL.REC_LOAD]),
             previous=previous,
+            import_price_per_kwh=float(row[SL.REC_PRICE]),
         )
         yield RecordedInterval(
             snap,

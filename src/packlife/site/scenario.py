@@ -20,6 +20,15 @@ from packlife.control.vehicles import VEHICLE_MODELS
 from packlife.datafiles import STRICT_CONFIG, load_model, read_toml
 from packlife.errors import DataFileError, PacklifeError
 from packlife.simulation.system import PackSpec
+from packlife.site.settings import (
+    ControllerExtras,
+    CustomVehicleModel,
+    EconomicsSettings,
+    ProfileRef,
+    ProfileSettings,
+    SiteLocation,
+    WeatherSettings,
+)
 
 BUILTIN_DIR = Path(__file__).parent / "scenarios"
 
@@ -126,6 +135,11 @@ class SourceSettings(_Strict):
     available_hours: tuple[float, float] | None = Field(
         None, description="local hours [start, end) when the input is connected; default always"
     )
+    dc_ac_ratio: float = Field(1.0, gt=0.5, le=2.0, description="PV only: DC kWp / inverter AC")
+    mounting: str = Field("open_rack_glass_glass", description="PV only: SAPM mounting")
+    measured_power: ProfileRef | None = Field(
+        None, description="PV only: a measured AC power series instead of the PV model"
+    )
 
     @field_validator("available_hours")
     @classmethod
@@ -163,6 +177,13 @@ class VehicleSettings(_Strict):
 
     outputs: int = Field(9, ge=1, le=64)
     connector_max_kw: float = Field(50.0, gt=0, le=400)
+    output_max_kw: list[float] | None = Field(
+        None, description="per-output charger ratings [kW] (one per output); default all "
+        "connector_max_kw"
+    )
+    models: list[CustomVehicleModel] = Field(
+        default_factory=list, description="vehicle models defined here (usable by the fleet)"
+    )
     fleet: list[FleetEntry] = Field(min_length=1)
     sessions_per_day_min: int = Field(6, ge=0, le=10_000)
     sessions_per_day_max: int = Field(12, ge=0, le=10_000)
@@ -178,8 +199,22 @@ class VehicleSettings(_Strict):
         description="CSV (arrival,departure,energy_kwh[,vehicle_model]) instead of the generator",
     )
 
+    @field_validator("models")
+    @classmethod
+    def _register(cls, models: list[CustomVehicleModel]) -> list[CustomVehicleModel]:
+        register_vehicle_models(models)
+        return models
+
     @model_validator(mode="after")
     def _ranges(self) -> VehicleSettings:
+        if self.output_max_kw is not None:
+            if len(self.output_max_kw) != self.outputs:
+                raise ValueError(
+                    f"output_max_kw needs one rating per output ({self.outputs}), "
+                    f"got {len(self.output_max_kw)}"
+                )
+            if any(not 0 < p <= 400 for p in self.output_max_kw):
+                raise ValueError("output_max_kw ratings must lie within (0, 400] kW")
         if self.sessions_per_day_max < self.sessions_per_day_min:
             raise ValueError("sessions_per_day_max must be ≥ sessions_per_day_min")
         if self.arrival_soc_max < self.arrival_soc_min:
@@ -223,6 +258,9 @@ class ControllerSettings(_Strict):
         description="how often the MPC re-plans [s] (a multiple of the control interval; "
         "default: the control interval, at least 60 s)",
     )
+    settings: ControllerExtras = Field(
+        default_factory=ControllerExtras, description="export limit, deadband, ramp, MPC horizon"
+    )
 
 
 class ImpactSettings(_Strict):
@@ -250,6 +288,10 @@ class Scenario(_Strict):
     loads: LoadSettings = LoadSettings()
     controller: ControllerSettings = ControllerSettings()
     impact: ImpactSettings = ImpactSettings()
+    site: SiteLocation | None = None
+    weather: WeatherSettings | None = None
+    profiles: ProfileSettings = ProfileSettings()
+    economics: EconomicsSettings = EconomicsSettings()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Scenario:
@@ -260,7 +302,50 @@ class Scenario(_Strict):
         ctrl = self.simulation.control_interval_s or step
         if abs(ctrl / step - round(ctrl / step)) > 1e-9:
             raise ValueError("simulation.control_interval_s must be a whole multiple of step_s")
+        self._check_site_inputs()
         return self
+
+    def _check_site_inputs(self) -> None:
+        """PV needs weather (or a measured series); a grid limit needs a grid source."""
+        for s in self.sources:
+            if s.kind == "pv" and s.measured_power is None and self.weather is None:
+                raise ValueError(
+                    f"pv source {s.name!r} needs a [weather] section (a file, or example = "
+                    '"pvlib_greensboro_tmy3") or measured_power'
+                )
+        prof = self.profiles
+        if prof.grid_limit is not None:
+            grids = [s.name for s in self.sources if s.kind == "grid"]
+            wanted = prof.grid_limit_source or (grids[0] if grids else None)
+            if wanted not in grids:
+                raise ValueError(
+                    "profiles.grid_limit needs a grid source (grid_limit_source names one of: "
+                    f"{', '.join(grids) or 'none'})"
+                )
+
+
+def register_vehicle_models(models: list[CustomVehicleModel]) -> None:
+    """Add a scenario's vehicle models to the process-wide table the fleet and the loop use.
+
+    A model whose id is already known is accepted only if it is the same model (a scenario loaded
+    twice); redefining a built-in or another scenario's model differently is refused.
+    """
+    from packlife.control.vehicles import VehicleModel
+
+    for m in models:
+        new = VehicleModel(
+            id=m.id,
+            name=m.name,
+            usable_energy_kwh=m.usable_energy_kwh,
+            soc=tuple(m.soc),
+            dc_power_kw=tuple(m.dc_power_kw),
+            sources=tuple(m.sources),
+            estimated="defined in a scenario file",
+        )
+        old = VEHICLE_MODELS.get(m.id)
+        if old is not None and old != new:
+            raise ValueError(f"vehicle model {m.id!r} already exists with other values; rename it")
+        VEHICLE_MODELS[m.id] = new
 
 
 def revalidate(scenario: Scenario, source: str | Path = "command line") -> Scenario:
@@ -307,4 +392,32 @@ def load_scenario(name_or_path: str) -> tuple[Scenario, Path]:
     if not path.exists():
         raise DataFileError(path, ["file not found"])
     data = read_toml(path)
-    return load_model(path, Scenario, data), path
+    return resolve_paths(load_model(path, Scenario, data), path.parent), path
+
+
+def resolve_paths(sc: Scenario, base: Path) -> Scenario:
+    """``sc`` with the weather and profile file paths made absolute against ``base``."""
+
+    def absolute(name: str) -> str:
+        return str((base / name).resolve()) if not Path(name).is_absolute() else name
+
+    weather = sc.weather
+    if weather is not None and weather.file is not None:
+        weather = weather.model_copy(update={"file": absolute(weather.file)})
+    profiles = sc.profiles.model_copy(
+        update={
+            key: ref.model_copy(update={"file": absolute(ref.file)})
+            for key in ("load", "grid_limit", "price_import", "price_export")
+            if (ref := getattr(sc.profiles, key)) is not None
+        }
+    )
+    sources = [
+        s.model_copy(
+            update={"measured_power": s.measured_power.model_copy(
+                update={"file": absolute(s.measured_power.file)})}
+        )
+        if s.measured_power is not None
+        else s
+        for s in sc.sources
+    ]
+    return sc.model_copy(update={"weather": weather, "profiles": profiles, "sources": sources})
