@@ -6,6 +6,7 @@ variant; parameters in ``param.*`` columns).
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -139,7 +140,8 @@ def flatten_summary(summary: dict[str, Any], end_soh: float) -> dict[str, Any]:
     """A run's ``summary.json`` as flat columns, plus ``n_packs``, ``min_pack_soh_end`` and
     ``years_to_first_replacement``.
 
-    Nested tables become ``key.sub`` columns; per-pack lists stay lists. The years to the first
+    Nested tables become ``key.sub`` columns; per-pack lists of numbers stay lists; anything
+    deeper (e.g. a list of replacement records) is kept as a JSON string. The years to the first
     replacement extrapolate each pack's SoH fade over the run linearly to ``end_soh`` and take the
     first pack (NaN when no pack faded) — a screening figure; a ``[fleet]`` study ages for years.
     """
@@ -149,11 +151,9 @@ def flatten_summary(summary: dict[str, Any], end_soh: float) -> dict[str, Any]:
             continue
         if isinstance(value, dict):
             for sub, x in value.items():
-                row[f"{key}.{sub}"] = x
-        elif isinstance(value, list):
-            row[key] = [float(x) for x in value]
+                row[f"{key}.{sub}"] = _cell(x)
         else:
-            row[key] = value
+            row[key] = _cell(value)
     soh0, soh1 = summary["pack_soh_start"], summary["pack_soh_end"]
     row["n_packs"] = len(soh0)
     row["min_pack_soh_end"] = min(soh1)
@@ -161,6 +161,18 @@ def flatten_summary(summary: dict[str, Any], end_soh: float) -> dict[str, Any]:
         soh0, soh1, float(summary["days"]), end_soh
     )
     return row
+
+
+def _cell(value: Any) -> Any:
+    """A Parquet-friendly cell: numbers and strings as they are, number lists as float lists,
+    other structures as JSON."""
+    if isinstance(value, list) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value
+    ):
+        return [float(x) for x in value]
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    return value
 
 
 def _years_to_threshold(soh0: list[float], soh1: list[float], days: float, end: float) -> float:
