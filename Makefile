@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,db,opt,grading,eis
+EXTRAS := dev,db,opt,grading,eis,fleet
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: run test lint typecheck contracts unit bench install clean
@@ -25,7 +25,7 @@ run: $(STAMP)
 test: lint typecheck contracts unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

@@ -19,7 +19,17 @@ from pathlib import Path
 import typer
 
 from packlife import __version__
-from packlife.cli import catalog, claims, design, grade, impact, registry, scenario, simulate
+from packlife.cli import (
+    catalog,
+    claims,
+    design,
+    grade,
+    impact,
+    registry,
+    scenario,
+    simulate,
+    study,
+)
 from packlife.cli._common import err_console, safe
 from packlife.errors import PacklifeError
 from packlife.redact import mask_secrets
@@ -32,7 +42,7 @@ EXTRA_OF_MODULE = {
     "fastapi": "api", "uvicorn": "api", "httpx": "api",
     "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
     "websockets": "protocols",
-    "dask": "fleet", "distributed": "fleet",
+    "dask": "fleet", "distributed": "fleet", "matplotlib": "fleet",
 }
 #: Environment variable that overrides where crash logs go.
 LOG_DIR_ENV = "PACKLIFE_LOG_DIR"
@@ -53,6 +63,8 @@ app.command("simulate")(simulate.simulate_cmd)
 app.command("design")(design.design_cmd)
 app.command("claims")(claims.claims_cmd)
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(study.app, name="study")
+app.command("compare")(study.compare_cmd)
 
 
 def _version(value: bool) -> None:
