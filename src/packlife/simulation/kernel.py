@@ -44,6 +44,7 @@ from packlife.simulation.tables import (
     S_DER_DIS,
     S_DUDT,
     S_OCV25,
+    SOC_STEP,
     T_C1,
     T_C2,
     T_OCV,
@@ -132,9 +133,9 @@ def _linear(tab: FloatArray, k: int, t: int, i: int, w: float) -> float:
 (
     C_OCV_T, C_OCV25, C_R0, C_R1, C_C1, C_R2, C_C2, C_DUDT, C_E_NOW, C_SOI, C_SOW, C_TJ, C_TW,
     C_E_END, C_ACTIVE, C_D1, C_D2, C_VBAR, C_RBAR, C_LOSS, C_PBATT, C_CURRENT, C_OCV_AVG,
-    C_DSOC_PER_A,
-) = range(24)
-N_C = 24
+    C_DSOC_PER_A, C_DOCV_DSOC,
+) = range(25)
+N_C = 25
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -159,6 +160,7 @@ def lookup_pack(
     c[C_R2] = _bilinear(elec, k, T_R2, j, wt, i, ws) * r_scale
     c[C_C2] = _bilinear(elec, k, T_C2, j, wt, i, ws) * p[P_C_SCALE]
     c[C_DUDT] = series * _linear(soc_tab, k, S_DUDT, i, ws)
+    c[C_DOCV_DSOC] = series * (soc_tab[k, S_OCV25, i + 1] - soc_tab[k, S_OCV25, i]) / SOC_STEP
     c[C_SOI] = i
     c[C_SOW] = ws
     c[C_TJ] = j
@@ -182,6 +184,24 @@ def derating(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _step_mean_rc(s: FloatArray, c: FloatArray, dt_s: float) -> tuple[float, float]:
+    """Mean RC voltage over a step at zero current [V] and its resistance per ampere [Ω]:
+    ``Σ v·f`` and ``Σ R·(1 − f)`` with ``f = (1 − e^{−x})/x``, ``x = dt/τ``."""
+    r1 = c[C_R1]
+    x1 = dt_s / (r1 * c[C_C1])
+    f1 = (1.0 - math.exp(-x1)) / x1 if x1 > 1e-9 else 1.0
+    v = s[S_V1] * f1
+    r = r1 * (1.0 - f1)
+    r2 = c[C_R2]
+    if r2 > 0.0:
+        x2 = dt_s / (r2 * c[C_C2])
+        f2 = (1.0 - math.exp(-x2)) / x2 if x2 > 1e-9 else 1.0
+        v += s[S_V2] * f2
+        r += r2 * (1.0 - f2)
+    return v, r
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def bus_limit_why(
     p: FloatArray, s: FloatArray, c: FloatArray, energy_wh: float, derate: float, dt_s: float,
     discharge: bool,
@@ -192,13 +212,23 @@ def bus_limit_why(
     power rating at its actual voltage (both scaled by SoH and derating) and the SoC window
     within this step (``energy_wh``: usable energy in that direction); the converter then
     passes at most its rating, and is switched off below its minimum operating power.
+
+    The voltage limit holds for the step's *mean* terminal voltage: with the current held over
+    the step each RC voltage's mean is ``v·f + R·(1 − f)·i`` (:func:`start_step`), so the limit
+    uses the RC voltages' decayed part and ``r0 + Σ R·(1 − f)`` rather than the state at the start,
+    and the OCV at mid-step (its slope times half the step's SoC change, again per ampere); from
+    the state at the start the mean voltage fell up to ~1 % below the minimum within a step.
     """
     ocv = c[C_OCV_T]
     r0 = c[C_R0]
     vrc = s[S_V1] + s[S_V2]
     soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
+    v_mean0, r_step = _step_mean_rc(s, c, dt_s)
+    # the OCV moves over the step too: at mid-step by slope · ΔSoC / 2, i.e. per ampere
+    r_ocv = max(c[C_DOCV_DSOC], 0.0) * dt_s / (2.0 * 3600.0 * s[S_CAP_AH])
+    r_eff = r0 + r_step + r_ocv
     if discharge:
-        p_el = max_power_w(ocv, vrc, r0, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True)
+        p_el = max_power_w(ocv, v_mean0, r_eff, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True)
         p_el = min(p_el, p[P_P_DIS_MAX_W] * soh * derate)
         # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
         p_e = energy_wh * 3600.0 / dt_s
@@ -206,7 +236,7 @@ def bus_limit_why(
         b1 = 1.0 + max(vrc, 0.0) / ocv
         p_soc = 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e))
     else:
-        p_el = max_power_w(ocv, vrc, r0, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False)
+        p_el = max_power_w(ocv, v_mean0, r_eff, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False)
         p_el = min(p_el, p[P_P_CH_MAX_W] * soh * derate)
         p_soc = energy_wh * 3600.0 / dt_s
     why = SH_ELECTRICAL if p_el <= p_soc else SH_SOC_WINDOW
