@@ -7,7 +7,7 @@ import sys
 import typer
 
 from packlife import __version__
-from packlife.cli import catalog, design, grade, impact, registry, simulate
+from packlife.cli import catalog, design, grade, impact, registry, serve, simulate
 from packlife.cli._common import err_console
 from packlife.errors import PacklifeError
 
@@ -25,6 +25,7 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(grade.app, name="grade")
 app.command("simulate")(simulate.simulate_cmd)
 app.command("design")(design.design_cmd)
+app.command("serve")(serve.serve_cmd)
 
 
 @app.command("version")

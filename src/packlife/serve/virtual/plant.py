@@ -1,0 +1,200 @@
+"""The virtual plant: the packlife engine plays the packs and inputs behind virtual SunSpec devices.
+
+One device per pack string (models 1, 713, 802, 803, 704) and one PCS per input (1, 702, 704).
+The plant runs on its own clock (simulated seconds = wall seconds × ``time_scale``); each
+:meth:`VirtualPlant.tick` advances the engine to that clock in whole engine steps with the power
+each string converter runs at (after reversion, heartbeat and contactor), then refreshes every
+register image from the engine's state and the scenario's input availability.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from packlife._typing import FloatArray
+from packlife.catalog import get_pack_model
+from packlife.serve import sunspec_map as sm
+from packlife.serve.virtual.devices import VirtualSunSpecDevice
+from packlife.simulation import kernel as K
+from packlife.simulation.engine import Engine, EngineConfig
+from packlife.simulation.system import build_systems
+from packlife.site.inputs import build_inputs
+from packlife.site.scenario import Scenario
+
+# scale factors the virtual devices publish (10 W, 10 Wh, 0.01 %, 0.1 °C resolution)
+_SF = {"W": 1, "WH": 1, "PCT": -2, "TMP": -1}
+
+
+def drive_engine(engine: Engine, pack_power_w: FloatArray, ambient_c: FloatArray) -> FloatArray:
+    """Advance ``engine`` with each pack's commanded bus power for ``len(ambient_c)`` steps.
+
+    The ONE place that drives the engine. Until ``Engine.advance_packs`` lands, the engine is
+    asked for the total and splits it by its own rule; returns the bus power delivered [W].
+    """
+    total = float(np.sum(pack_power_w))
+    delivered = engine.advance(np.full((1, ambient_c.size), total), ambient_c)[0]
+    return np.asarray(delivered, dtype=float)
+
+
+class VirtualPlant:
+    """Engine + register images of a scenario's packs and inputs (see the module docstring)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        time_scale: float,
+        hb_timeout_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.scenario = scenario
+        self.time_scale = time_scale
+        self._wall = clock
+        self._t0 = clock()
+        sim = scenario.simulation
+        self.dt_s = sim.step_s
+        self.ctrl_s = sim.control_interval_s or sim.step_s
+        self.n_ctrl = int(round(sim.days * 86400.0 / self.ctrl_s))
+        packs = list(scenario.bess.packs)
+        if scenario.bess.soc_initial is not None:
+            packs = [p.model_copy(update={"soc_initial": scenario.bess.soc_initial}) for p in packs]
+        self.serials = [p.serial or f"pack-{i}" for i, p in enumerate(packs)]
+        self.engine = Engine(
+            build_systems([packs], ambient_c=scenario.ambient.mean_temperature_c),
+            EngineConfig(
+                dt_s=self.dt_s, output_interval_s=sim.output_interval_s, ageing=sim.ageing
+            ),
+            max_duration_s=self.n_ctrl * self.ctrl_s,
+        )
+        self.inputs = build_inputs(scenario, self.n_ctrl, self.ctrl_s)
+        self.packs = [self._pack_device(i, p.catalog_id, hb_timeout_s) for i, p in enumerate(packs)]
+        self.pcs = {
+            s.name: self._pcs_device(s.name, s.max_power_kw * 1000.0) for s in scenario.sources
+        }
+        self.delivered_wh = 0.0
+        self.source_wh = {s.name: 0.0 for s in scenario.sources}
+        self.refresh()
+
+    # ------------------------------------------------------------ clock
+    def now_s(self) -> float:
+        """Plant clock: simulated seconds since start (capped at the scenario's end)."""
+        return min((self._wall() - self._t0) * self.time_scale, self.n_ctrl * self.ctrl_s)
+
+    def done(self) -> bool:
+        """Whether the scenario's duration has been simulated."""
+        return self.engine.time_s >= self.n_ctrl * self.ctrl_s - 1e-9
+
+    # ------------------------------------------------------------ devices
+    def _pack_device(self, i: int, catalog_id: str, hb_timeout_s: float) -> VirtualSunSpecDevice:
+        model = get_pack_model(catalog_id)
+        rating = float(self.engine.P[0, i, K.P_CONV_RATED_W])
+        values: dict[int, dict[str, int | str | None]] = {
+            1: {"Mn": "packlife virtual", "Md": catalog_id[:32], "SN": self.serials[i], "DA": 1},
+            713: {
+                "WHRtg": sm.raw_for(model.gross_energy_kwh * 1000.0, _SF["WH"]),
+                "WH_SF": _SF["WH"],
+                "Pct_SF": _SF["PCT"],
+                "Sta": 1,
+            },
+            802: {
+                "SoC_SF": _SF["PCT"],
+                "SoH_SF": _SF["PCT"],
+                "WChaDisChaMax_SF": _SF["W"],
+                "W_SF": _SF["W"],
+                "State": 3,
+                "Evt1": 0,
+                "Typ": 4,
+                "LocRemCtl": 0,
+                "SoCMax": sm.raw_for(float(self.engine.P[0, i, K.P_SOC_MAX]) * 100, _SF["PCT"]),
+                "SoCMin": sm.raw_for(float(self.engine.P[0, i, K.P_SOC_MIN]) * 100, _SF["PCT"]),
+            },
+            803: {
+                "NStr": 1,
+                "NStrCon": 1,
+                "ModTmp_SF": _SF["TMP"],
+                "SoC_SF": _SF["PCT"],
+                "SoH_SF": _SF["PCT"],
+                "string.0.StrSetCon": 1,
+                "string.0.StrSetEna": 1,
+            },
+            704: {"WSet_SF": 0, "WSetEna": 0, "WSetMod": 1},
+        }
+        return VirtualSunSpecDevice(
+            f"pack[{i}]", sm.PACK_MODELS, values, rating, self.now_s, hb_timeout_s
+        )
+
+    def _pcs_device(self, name: str, rating_w: float) -> VirtualSunSpecDevice:
+        values: dict[int, dict[str, int | str | None]] = {
+            1: {"Mn": "packlife virtual", "Md": "PCS", "SN": name, "DA": 1},
+            702: {"W_SF": _SF["W"], "WMaxRtg": sm.raw_for(rating_w, _SF["W"])},
+            704: {"WSet_SF": 0, "WSetEna": 0, "WSetMod": 1},
+        }
+        return VirtualSunSpecDevice(
+            f"pcs {name}", sm.PCS_MODELS, values, rating_w * 1.5, self.now_s
+        )
+
+    def pack_command_w(self, i: int) -> float:
+        """Bus power pack ``i``'s converter runs at (0 with its contactor open) [W]."""
+        dev = self.packs[i]
+        if dev.get(803, "string.0.StrSetCon") == 2 or not dev.heartbeat_ok():
+            return 0.0
+        return dev.effective_wset_w()
+
+    # ------------------------------------------------------------ stepping
+    def tick(self) -> None:
+        """Advance the engine to the plant clock and refresh every register image."""
+        target = int(math.floor(self.now_s() / self.dt_s + 1e-9))
+        n = target - int(round(self.engine.time_s / self.dt_s))
+        if n <= 0:
+            return
+        cmd = np.array([self.pack_command_w(i) for i in range(len(self.packs))])
+        for i, dev in enumerate(self.packs):
+            joined = dev.get(803, "string.0.StrSetCon") != 2 and dev.heartbeat_ok()
+            self.engine.set_joined(0, i, joined)
+        k0 = int(round(self.engine.time_s / self.dt_s))
+        amb = self.inputs.ambient_c[k0 : k0 + n]
+        if amb.size == 0:
+            return
+        delivered = drive_engine(self.engine, cmd, amb)
+        self.delivered_wh += float(np.sum(delivered)) * self.dt_s / 3600.0
+        for name, dev in self.pcs.items():
+            self.source_wh[name] += -dev.effective_wset_w() * amb.size * self.dt_s / 3600.0
+        self.refresh(cmd, float(np.mean(delivered)))
+
+    def refresh(self, cmd: FloatArray | None = None, delivered_w: float = 0.0) -> None:
+        """Write the engine's state into the pack images and the inputs into the PCS images."""
+        snap = self.engine.snapshot()
+        total = float(np.sum(cmd)) if cmd is not None else 0.0
+        share = delivered_w / total if abs(total) > 1e-9 else 0.0
+        for i, dev in enumerate(self.packs):
+            p = float(cmd[i]) * share if cmd is not None else 0.0
+            joined = snap.joined[0, i] > 0.5
+            dev.set_points(
+                802,
+                {
+                    "SoC": sm.raw_for(float(snap.soc[0, i]) * 100, _SF["PCT"]),
+                    "SoH": sm.raw_for(float(snap.soh[0, i]) * 100, _SF["PCT"]),
+                    "WDisChaRteMax": sm.raw_for(float(snap.bus_discharge_limit_w[0, i]), _SF["W"]),
+                    "WChaRteMax": sm.raw_for(float(snap.bus_charge_limit_w[0, i]), _SF["W"]),
+                    "W": sm.raw_for(p, _SF["W"]),
+                    "State": 3 if joined else 1,
+                },
+            )
+            dev.set_points(
+                713,
+                {
+                    "WHAvail": sm.raw_for(float(snap.usable_discharge_energy_wh[0, i]), _SF["WH"]),
+                    "SoC": sm.raw_for(float(snap.soc[0, i]) * 100, _SF["PCT"]),
+                    "SoH": sm.raw_for(float(snap.soh[0, i]) * 100, _SF["PCT"]),
+                },
+            )
+            dev.set_points(
+                803, {"ModTmpMax": sm.raw_for(float(snap.temperature_c[0, i]), _SF["TMP"])}
+            )
+        c = min(int(self.engine.time_s // self.ctrl_s), self.n_ctrl - 1)
+        for name, dev in self.pcs.items():
+            avail = float(self.inputs.available_w[name][c])
+            dev.set_points(702, {"WChaRteMax": sm.raw_for(avail, _SF["W"])})

@@ -1,0 +1,181 @@
+"""The controller's view of a site, built one way for ``packlife simulate`` and ``packlife serve``.
+
+Both the simulated site (:mod:`packlife.site.run`) and the live service (:mod:`packlife.serve`)
+turn what they know — pack limits, what each input can supply on its own side, the vehicles on the
+outputs, the site load — into a :class:`~packlife.control.types.SiteSnapshot` with these functions,
+so :func:`packlife.control.controller.decide` sees the same numbers whichever of them calls it. All
+powers in the snapshot are at the DC bus: inputs after their converter, outputs and the load before
+theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from packlife._typing import FloatArray
+from packlife.control.types import (
+    ControllerConfig,
+    OutputState,
+    PackLimits,
+    Setpoints,
+    SiteSnapshot,
+    SourceState,
+)
+from packlife.control.vehicles import VEHICLE_MODELS
+from packlife.site.scenario import Scenario
+
+
+def controller_config(scenario: Scenario) -> ControllerConfig:
+    """The controller settings a scenario asks for."""
+    c = scenario.controller
+    return ControllerConfig(
+        vehicle_algorithm=c.vehicle_algorithm,
+        pack_split=c.pack_split,
+        min_output_power_w=c.min_output_power_kw * 1000.0,
+    )
+
+
+def source_efficiencies(scenario: Scenario) -> dict[str, float]:
+    """Efficiency of each input to the DC bus, by source name (grid/PV/generator via the site
+    inverter, a DC charger via the CCS inlet)."""
+    b = scenario.bess
+    by_kind = {
+        "grid": b.grid_inverter_efficiency,
+        "pv": b.grid_inverter_efficiency,
+        "generator": b.grid_inverter_efficiency,
+        "dc_charger": b.dc_inlet_efficiency,
+    }
+    return {s.name: by_kind[s.kind] for s in scenario.sources}
+
+
+def bus_sources(
+    scenario: Scenario, available_w: Mapping[str, float], efficiency: Mapping[str, float]
+) -> tuple[SourceState, ...]:
+    """Every input seen from the bus; ``available_w`` is what it can supply on its own side [W]."""
+    return tuple(
+        SourceState(
+            name=s.name,
+            kind=s.kind,
+            available_power_w=float(available_w[s.name]) * efficiency[s.name],
+            max_power_w=s.max_power_kw * 1000.0 * efficiency[s.name],
+            priority=s.priority,
+        )
+        for s in scenario.sources
+    )
+
+
+def connector_max_w(scenario: Scenario) -> float:
+    """Rating of each DC output at the vehicle side [W] (0 without vehicles)."""
+    return (scenario.vehicles.connector_max_kw if scenario.vehicles else 0.0) * 1000.0
+
+
+def to_bus_side(state: OutputState, eta_out: float) -> OutputState:
+    """An output seen from the DC bus: powers and energies before the output converter."""
+    curve = state.acceptance_curve
+    if curve is not None:
+        curve = (curve[0], tuple(p / eta_out for p in curve[1]))
+    return replace(
+        state,
+        connector_max_power_w=state.connector_max_power_w / eta_out,
+        energy_needed_wh=state.energy_needed_wh / eta_out,
+        acceptance_max_power_w=state.acceptance_max_power_w / eta_out,
+        vehicle_energy_wh=state.vehicle_energy_wh / eta_out,
+        acceptance_curve=curve,
+    )
+
+
+def idle_output(scenario: Scenario) -> OutputState:
+    """A free output, from the bus."""
+    return OutputState(connector_max_power_w=connector_max_w(scenario) / _eta_out(scenario))
+
+
+def vehicle_output(
+    scenario: Scenario,
+    session_id: str,
+    vehicle_model: str,
+    soc: float,
+    energy_needed_wh: float,
+    arrival_s: float,
+    departure_s: float,
+) -> OutputState:
+    """An output with a known vehicle model on it (vehicle-side values in), seen from the bus."""
+    model = VEHICLE_MODELS[vehicle_model]
+    side = model.output_state(
+        connector_max_w(scenario), session_id, soc, energy_needed_wh, arrival_s, departure_s
+    )
+    return to_bus_side(side, _eta_out(scenario))
+
+
+def measured_output(
+    scenario: Scenario,
+    session_id: str,
+    soc: float,
+    energy_needed_wh: float,
+    arrival_s: float,
+    departure_s: float,
+    acceptance_max_power_w: float,
+) -> OutputState:
+    """An output whose vehicle is known only by what the charger reports (no model curve)."""
+    conn = connector_max_w(scenario)
+    side = OutputState(
+        connector_max_power_w=conn,
+        session_id=session_id,
+        vehicle_soc=soc,
+        energy_needed_wh=energy_needed_wh,
+        arrival_s=arrival_s,
+        departure_s=departure_s,
+        acceptance_max_power_w=min(acceptance_max_power_w, conn),
+    )
+    return to_bus_side(side, _eta_out(scenario))
+
+
+def pack_limits(
+    soc: FloatArray,
+    max_discharge_power_w: FloatArray,
+    max_charge_power_w: FloatArray,
+    usable_discharge_energy_wh: FloatArray,
+    usable_charge_energy_wh: FloatArray,
+    joined: Sequence[bool] | FloatArray,
+    limit_notes: tuple[str, ...] = (),
+) -> PackLimits:
+    """Pack limits at the bus; a pack not joined counts as faulted (it carries no power)."""
+    ok = np.asarray(joined, dtype=bool)
+    return PackLimits(
+        soc=np.asarray(soc, dtype=float),
+        max_discharge_power_w=np.asarray(max_discharge_power_w, dtype=float),
+        max_charge_power_w=np.asarray(max_charge_power_w, dtype=float),
+        usable_discharge_energy_wh=np.asarray(usable_discharge_energy_wh, dtype=float),
+        usable_charge_energy_wh=np.asarray(usable_charge_energy_wh, dtype=float),
+        joined=ok,
+        faulted=~ok,
+        limit_notes=limit_notes,
+    )
+
+
+def site_snapshot(
+    scenario: Scenario,
+    time_s: float,
+    step_s: float,
+    packs: PackLimits,
+    sources: tuple[SourceState, ...],
+    outputs: Sequence[OutputState],
+    load_w: float,
+    previous: Setpoints | None,
+) -> SiteSnapshot:
+    """Freeze one cycle's view; ``load_w`` is the AC site load [W] (served through the inverter)."""
+    return SiteSnapshot(
+        time_s=time_s,
+        step_s=step_s,
+        packs=packs,
+        sources=sources,
+        outputs=tuple(outputs),
+        load_power_w=float(load_w) / scenario.bess.load_inverter_efficiency,
+        previous=previous,
+    )
+
+
+def _eta_out(scenario: Scenario) -> float:
+    return scenario.bess.output_efficiency
