@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from packlife.datafiles import load_model, read_toml
 from packlife.errors import DataFileError
-from packlife.site.scenario import BUILTIN_DIR, Scenario, load_scenario
+from packlife.site.scenario import BUILTIN_DIR, Scenario
 
 
 class _Strict(BaseModel):
@@ -89,13 +89,14 @@ def load_serve_config(name_or_path: str) -> tuple[Scenario, DevicesConfig, Path]
     path = Path(name_or_path)
     if not path.suffix:
         path = BUILTIN_DIR / f"{name_or_path}.toml"
-    scenario, path = load_scenario(str(path) if path.exists() else name_or_path)
     data = read_toml(path)
-    if "devices" not in data:
+    section = data.pop("devices", None)
+    scenario = load_model(path, Scenario, data)
+    if not isinstance(section, dict):
         raise DataFileError(
             path, ["field 'devices': missing (add a [devices] section, or use --virtual)"]
         )
-    devices = load_model(path, ServeFile, {"devices": data["devices"]}).devices
+    devices = load_model(path, ServeFile, {"devices": section}).devices
     check_devices(scenario, devices, path)
     return scenario, devices, path
 
