@@ -146,21 +146,21 @@ def test_ramp_limits_only_increases() -> None:
     assert ramp_limited_w(lim, prev, float("inf"), 5.0, True) is lim
 
 
-def test_min_loss_split_approaches_the_analytic_optimum() -> None:
+def test_min_loss_split_is_the_analytic_optimum() -> None:
     r = np.array([0.1, 0.2])
     v = np.array([400.0, 400.0])
     lim = np.array([100e3, 100e3])
-    out, rest = allocate_min_loss(60e3, lim, r, v, segments=8)
-    # min Σ R p²/V² with Σp = P → p ∝ 1/R → 40 kW and 20 kW; PWL within one segment
+    out, rest = allocate_min_loss(60e3, lim, r, v)
+    # min Σ R p²/V² with Σp = P → p ∝ 1/R → 40 kW and 20 kW (exact KKT solution)
     assert rest == 0.0
     assert out.sum() == pytest.approx(60e3)
-    np.testing.assert_allclose(out, [40e3, 20e3], atol=100e3 / 8)
+    np.testing.assert_allclose(out, [40e3, 20e3], rtol=1e-9)
 
     def loss(p: np.ndarray) -> float:
         return float(np.sum(r * (p / v) ** 2))
 
     assert loss(out) < loss(np.array([30e3, 30e3]))
-    charge, _ = allocate_min_loss(-60e3, lim, r, v, segments=8)
+    charge, _ = allocate_min_loss(-60e3, lim, r, v)
     assert np.all(charge <= 0.0) and charge.sum() == pytest.approx(-60e3)
     capped, rest = allocate_min_loss(250e3, lim, r, v)
     np.testing.assert_allclose(capped, lim)

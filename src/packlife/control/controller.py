@@ -1,140 +1,153 @@
 """The one controller code path: ``decide(snapshot, config) -> Setpoints``.
 
-Order of one cycle (a pure function of the snapshot; nothing is kept between calls except what
-the caller passes back in ``snapshot.previous``):
+:func:`decide` is the typed Python face of the compiled rules in
+:mod:`packlife.control.kernels`: it lays one :class:`SiteSnapshot` out as arrays, calls
+:func:`~packlife.control.kernels.decide_kernel` — the very function the simulator's compiled
+site loop calls every control interval — and turns the result back into :class:`Setpoints` with
+a :class:`LimitReason` for every limit that bound.
+Order of one cycle and the bus balance: see :mod:`packlife.control.kernels`.
 
-1. **Pack limits**: a pack carries power only if joined and not faulted; its limits are its
-   derated power limits, capped by the energy it has left over the step (so no pack goes below
-   its minimum or above its maximum SoC) and by the ramp limit from last cycle's power.
-2. **Load**: the site load is served first, from everything including the generator.
-3. **Vehicles**: the budget is what packs and inputs can supply less the served load (the
-   generator only if ``use_generator_for_vehicles``); the chosen algorithm splits it over the
-   outputs (:mod:`packlife.control.vehicles`, :mod:`packlife.control.mpc`).
-4. **Sources**: PV first, grid/DC charger to cover and refill, packs, generator last
-   (:func:`packlife.control.sources.dispatch_sources`); then the deadband.
-5. **Packs**: the net BESS power is split by usable energy with water-filling
-   (:func:`packlife.control.pack_allocation.allocate_by_weight`) or by least I²R loss.
-
-Power balance (DC bus, lossless; converter efficiencies are the engine's business)::
-
-    sum(source_power_w) + bess_power_w == sum(output_power_w) + load_served_w
+The MPC (``vehicle_algorithm = "mpc"``) plans on HiGHS in Python (:mod:`packlife.control.mpc`);
+its first step is handed to the compiled allocation as per-output targets.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from packlife._typing import FloatArray
-from packlife.control.pack_allocation import allocate_by_weight, allocate_min_loss, ramp_limited_w
-from packlife.control.sources import KIND_RANK, dispatch_sources, source_capacity_w
+from packlife._typing import FloatArray, IntArray
+from packlife.control import kernels as KN
+from packlife.control.pack_split import (
+    SPLIT_CODES,
+    WHY_ENERGY,
+    WHY_FAULTED,
+    WHY_NOT_JOINED,
+    WHY_RAMP,
+    WHY_RATED,
+)
+from packlife.control.reasons import (
+    BUDGET_REASON,
+    LOAD_REASON,
+    output_reason,
+    pack_reason,
+    source_reason,
+)
+from packlife.control.sources import policy_order, source_capacity_w
 from packlife.control.types import (
     ControllerConfig,
     LimitReason,
     OutputState,
-    PackLimits,
     Setpoints,
     SiteSnapshot,
 )
-from packlife.control.vehicles import allocate_outputs, output_arrays
-from packlife.units import SECONDS_PER_HOUR
+from packlife.errors import InfeasibleError
 
 _TOL_W = 1e-6
 
 
-def effective_pack_limits_w(
-    packs: PackLimits,
-    step_s: float,
-    previous_pack_w: FloatArray | None,
-    ramp_w_per_s: float,
-) -> tuple[FloatArray, FloatArray, list[LimitReason]]:
-    """Discharge and charge limits per pack for this step, with the reason of each cap.
-
-    ``min(derated limit, energy left / step, last power + ramp·step)``; zero for packs that are
-    not joined or are faulted.
-    """
-    ok = packs.joined & ~packs.faulted
-    energy_dis = packs.usable_discharge_energy_wh * SECONDS_PER_HOUR / step_s
-    energy_chg = packs.usable_charge_energy_wh * SECONDS_PER_HOUR / step_s
-    dis = np.where(ok, np.minimum(packs.max_discharge_power_w, energy_dis), 0.0)
-    chg = np.where(ok, np.minimum(packs.max_charge_power_w, energy_chg), 0.0)
-    dis = np.maximum(dis, 0.0)
-    chg = np.maximum(chg, 0.0)
-    reasons: list[LimitReason] = []
-    for i in np.flatnonzero(packs.faulted):
-        reasons.append(LimitReason("pack power", 0.0, f"pack {i + 1} faulted (isolated)"))
-    for i in np.flatnonzero(~packs.joined & ~packs.faulted):
-        reasons.append(LimitReason("pack power", 0.0, f"pack {i + 1} not joined"))
-    if previous_pack_w is not None:
-        dis = ramp_limited_w(dis, previous_pack_w, ramp_w_per_s, step_s, discharge=True)
-        chg = ramp_limited_w(chg, previous_pack_w, ramp_w_per_s, step_s, discharge=False)
-    return dis, chg, reasons
+def config_vector(config: ControllerConfig, concentrate: bool) -> FloatArray:
+    """The controller settings as the kernels' ``cfg`` array (:data:`kernels.N_CFG`)."""
+    cfg = np.zeros(KN.N_CFG)
+    cfg[KN.CFG_ALGORITHM] = KN.ALGORITHM_CODES[config.vehicle_algorithm]
+    cfg[KN.CFG_MIN_OUTPUT_W] = config.min_output_power_w
+    cfg[KN.CFG_SPLIT] = SPLIT_CODES[config.pack_split]
+    cfg[KN.CFG_RAMP_W_PER_S] = config.pack_ramp_w_per_s
+    cfg[KN.CFG_DEADBAND_W] = config.deadband_w
+    cfg[KN.CFG_EXPORT_W] = config.export_limit_w
+    cfg[KN.CFG_GEN_FOR_VEHICLES] = 1.0 if config.use_generator_for_vehicles else 0.0
+    cfg[KN.CFG_CONCENTRATE] = 1.0 if concentrate else 0.0
+    return cfg
 
 
-def _pack_reasons(
-    packs: PackLimits,
-    pack_w: FloatArray,
-    dis: FloatArray,
-    chg: FloatArray,
-    step_s: float,
-    ramp_w_per_s: float,
-) -> list[LimitReason]:
-    """A reason for every pack running at its limit."""
-    out: list[LimitReason] = []
-    for i in range(pack_w.shape[0]):
-        p = pack_w[i]
-        if p > _TOL_W:
-            lim, rated = dis[i], packs.max_discharge_power_w[i]
-            energy = packs.usable_discharge_energy_wh[i] * SECONDS_PER_HOUR / step_s
-        elif p < -_TOL_W:
-            lim, rated = chg[i], packs.max_charge_power_w[i]
-            energy = packs.usable_charge_energy_wh[i] * SECONDS_PER_HOUR / step_s
-        else:
-            continue
-        if abs(p) < lim - max(1.0, 1e-6 * lim):
-            continue
-        if lim >= rated - _TOL_W:
-            note = packs.limit_notes[i] if packs.limit_notes else "derated limit"
-            why = f"pack {i + 1} {note}"
-        elif lim >= energy - _TOL_W:
-            why = f"pack {i + 1} SoC window (energy left)"
-        else:
-            why = f"pack {i + 1} ramp ({ramp_w_per_s / 1000:.1f} kW/s)"
-        out.append(LimitReason("pack power", float(lim), why))
-    return out
+# ---- snapshot → arrays → setpoints --------------------------------------------------------------
 
 
-def _output_reasons(
-    outputs: tuple[OutputState, ...],
-    power_w: FloatArray,
-    upper_w: FloatArray,
-    active: np.ndarray,
-    budget_w: float,
-    step_s: float,
-) -> list[LimitReason]:
-    out: list[LimitReason] = []
-    short = False
-    for k, o in enumerate(outputs):
-        if not active[k]:
-            continue
-        if power_w[k] >= upper_w[k] - max(1.0, 1e-6 * upper_w[k]):
-            energy_w = o.energy_needed_wh * SECONDS_PER_HOUR / step_s
-            bound = min(o.connector_max_power_w, o.acceptance_max_power_w, energy_w)
-            if bound == o.connector_max_power_w:
-                why = f"connector {k + 1} ({o.connector_max_power_w / 1000:.0f} kW)"
-            elif bound == o.acceptance_max_power_w:
-                why = f"vehicle on output {k + 1} acceptance curve"
-            else:
-                why = f"session on output {k + 1} energy remaining"
-            out.append(LimitReason("output power", float(upper_w[k]), why))
-        else:
-            short = True
-    if short:
-        out.append(LimitReason("output total", budget_w, "site budget (packs + inputs − load)"))
-    return out
+@dataclass
+class _Arrays:
+    """One snapshot laid out for :func:`kernels.decide_kernel` (and its results)."""
+
+    order: list[int]
+    joined: IntArray
+    faulted: IntArray
+    prev_pack: FloatArray
+    r_ohm: FloatArray
+    v_v: FloatArray
+    conv: tuple[FloatArray, FloatArray, FloatArray]
+    src_kind: IntArray
+    src_cap: FloatArray
+    out_active: IntArray
+    out_conn: FloatArray
+    out_acc: FloatArray
+    out_need: FloatArray
+    out_arr: FloatArray
+    out_dep: FloatArray
+    out_prev: FloatArray
+
+
+def _outputs_active(outputs: tuple[OutputState, ...], time_s: float) -> IntArray:
+    return np.array(
+        [
+            o.session_id is not None and o.energy_needed_wh > 0.0 and o.departure_s > time_s
+            for o in outputs
+        ],
+        dtype=np.int64,
+    )
+
+
+def _arrays(snap: SiteSnapshot) -> _Arrays:
+    packs = snap.packs
+    n = packs.n_packs
+    prev = snap.previous
+    order = policy_order(snap.sources)
+    srcs = [snap.sources[j] for j in order]
+    n_out = len(snap.outputs)
+    prev_out = (
+        prev.output_power_w
+        if prev is not None and prev.output_power_w.shape == (n_out,)
+        else np.zeros(n_out)
+    )
+    have_conv = packs.converter_rated_w is not None
+    zeros = np.zeros(n)
+    return _Arrays(
+        order=order,
+        joined=packs.joined.astype(np.int64),
+        faulted=packs.faulted.astype(np.int64),
+        prev_pack=prev.pack_power_w.astype(float) if prev is not None else zeros.copy(),
+        r_ohm=packs.resistance_ohm if packs.resistance_ohm is not None else np.ones(n),
+        v_v=packs.voltage_v if packs.voltage_v is not None else np.ones(n),
+        conv=(
+            (packs.converter_rated_w, packs.converter_k0, packs.converter_k2)  # type: ignore[arg-type]
+            if have_conv
+            else (zeros, zeros, zeros)
+        ),
+        src_kind=np.array([KN.KIND_CODES[s.kind] for s in srcs], dtype=np.int64),
+        src_cap=np.array([source_capacity_w(s) for s in srcs], dtype=float),
+        out_active=_outputs_active(snap.outputs, snap.time_s),
+        out_conn=np.array([o.connector_max_power_w for o in snap.outputs], dtype=float),
+        out_acc=np.array([o.acceptance_max_power_w for o in snap.outputs], dtype=float),
+        out_need=np.array([o.energy_needed_wh for o in snap.outputs], dtype=float),
+        out_arr=np.array([o.arrival_s for o in snap.outputs], dtype=float),
+        out_dep=np.array([o.departure_s for o in snap.outputs], dtype=float),
+        out_prev=np.asarray(prev_out, dtype=float),
+    )
+
+
+def _mpc_plan(snap: SiteSnapshot, cfg: ControllerConfig, a: _Arrays, budget_w: float) -> FloatArray:
+    """First step of the MPC plan per output; ``nan`` when the LP fails (then LLF decides)."""
+    from packlife.control.mpc import mpc_plan_w
+    from packlife.control.vehicles import output_arrays
+
+    arrays = output_arrays(snap.outputs, snap.step_s, snap.time_s)
+    try:
+        return mpc_plan_w(arrays, snap.time_s, snap.step_s, budget_w, cfg.mpc_horizon_steps)[:, 0]
+    except InfeasibleError:  # a solver failure must not stop the site
+        return np.full(len(snap.outputs), np.nan)
 
 
 def decide(snapshot: SiteSnapshot, config: ControllerConfig) -> Setpoints:
-    """Setpoints for one control interval (see the module docstring for the order and balance).
+    """Setpoints for one control interval (see :mod:`packlife.control.kernels`).
 
     Parameters
     ----------
@@ -148,110 +161,83 @@ def decide(snapshot: SiteSnapshot, config: ControllerConfig) -> Setpoints:
     Setpoints
         Output, source and pack powers [W], curtailment and every limit that bound.
     """
-    snap, cfg = snapshot, config
+    snap = snapshot
     packs = snap.packs
-    prev = snap.previous
-    prev_pack = prev.pack_power_w if prev is not None else None
-    dis, chg, limits = effective_pack_limits_w(packs, snap.step_s, prev_pack, cfg.pack_ramp_w_per_s)
-    pack_dis_cap = float(dis.sum())
-    pack_chg_cap = float(chg.sum())
-
-    caps = {s.name: source_capacity_w(s) for s in snap.sources}
-    non_gen = sum(
-        c for s, c in zip(snap.sources, caps.values(), strict=True) if KIND_RANK[s.kind] < 2
+    a = _arrays(snap)
+    cfg = config_vector(config, concentrate=packs.converter_rated_w is not None)
+    n, n_out, n_src = packs.n_packs, len(snap.outputs), len(a.order)
+    dis, chg, upper = np.zeros(n), np.zeros(n), np.zeros(n_out)
+    pack_why = np.zeros(n, dtype=np.int64)
+    res = np.zeros(KN.N_RES)
+    plan = np.zeros(n_out)
+    if config.vehicle_algorithm == "mpc":
+        budget = KN.vehicle_budget_w(
+            snap.step_s, cfg, packs.max_discharge_power_w, packs.max_charge_power_w,
+            packs.usable_discharge_energy_wh, packs.usable_charge_energy_wh, a.joined, a.faulted,
+            a.prev_pack, a.src_kind, a.src_cap, snap.load_power_w, dis, chg, pack_why, res,
+        )  # fmt: skip
+        plan = _mpc_plan(snap, config, a, budget)
+        if np.isnan(plan).any():
+            cfg[KN.CFG_ALGORITHM] = KN.ALG_LLF
+    grids = [snap.sources[j] for j in a.order if snap.sources[j].kind == "grid"]
+    out_w, src_w, pack_w = np.zeros(n_out), np.zeros(n_src), np.zeros(n)
+    out_why = np.zeros(n_out, dtype=np.int64)
+    src_why = np.zeros(n_src, dtype=np.int64)
+    src_why_w = np.zeros(n_src)
+    KN.decide_kernel(
+        snap.time_s, snap.step_s, cfg, packs.max_discharge_power_w, packs.max_charge_power_w,
+        packs.usable_discharge_energy_wh, packs.usable_charge_energy_wh, a.joined, a.faulted,
+        a.prev_pack, a.r_ohm, a.v_v, *a.conv, a.src_kind, a.src_cap,
+        bool(grids and grids[0].available_power_w > 0), a.out_active, a.out_conn, a.out_acc,
+        a.out_need, a.out_arr, a.out_dep, a.out_prev, plan, snap.load_power_w, out_w, src_w,
+        pack_w, dis, chg, upper, pack_why, out_why, src_why, src_why_w, res,
+    )  # fmt: skip
+    source_power = {s.name: 0.0 for s in snap.sources}
+    for pos, j in enumerate(a.order):
+        source_power[snap.sources[j].name] = float(src_w[pos])
+    limits = _limits(
+        snap, config, a, pack_w, dis, chg, upper, pack_why, out_why, src_why, src_why_w, res
     )
-    gen = sum(c for s, c in zip(snap.sources, caps.values(), strict=True) if KIND_RANK[s.kind] == 2)
-    supply_all = non_gen + pack_dis_cap + gen
-    load_served = min(max(snap.load_power_w, 0.0), supply_all)
-    unserved = max(snap.load_power_w, 0.0) - load_served
-    if unserved > _TOL_W:
-        limits.append(LimitReason("load", load_served, "site load exceeds packs + inputs"))
-    vehicle_supply = non_gen + pack_dis_cap + (gen if cfg.use_generator_for_vehicles else 0.0)
-    budget = max(vehicle_supply - load_served, 0.0)
-
-    arrays = output_arrays(snap.outputs, snap.step_s, snap.time_s)
-    n_out = len(snap.outputs)
-    prev_out = (
-        prev.output_power_w
-        if prev is not None and prev.output_power_w.shape == (n_out,)
-        else np.zeros(n_out)
-    )
-    out_w = allocate_outputs(
-        cfg.vehicle_algorithm,
-        arrays,
-        snap.time_s,
-        snap.step_s,
-        budget,
-        cfg.min_output_power_w,
-        prev_out,
-        cfg.mpc_horizon_steps,
-    )
-    limits.extend(
-        _output_reasons(snap.outputs, out_w, arrays.upper_w, arrays.active, budget, snap.step_s)
-    )
-
-    sinks = float(out_w.sum()) + load_served
-    d = dispatch_sources(snap.sources, sinks, pack_dis_cap, pack_chg_cap, cfg.export_limit_w)
-    limits.extend(d.limits)
-    source_w = d.source_power_w
-    bess = d.bess_power_w
-    if d.unmet_w > _TOL_W:  # rounding only: trim the outputs so the balance holds
-        out_w = _trim(out_w, d.unmet_w)
-    if 0.0 < abs(bess) < cfg.deadband_w:
-        bess = _apply_deadband(snap, source_w, caps, bess)
-
-    pack_w = np.zeros(packs.n_packs)
-    if abs(bess) > 0.0:
-        lim = dis if bess > 0.0 else chg
-        if (
-            cfg.pack_split == "min_loss"
-            and packs.resistance_ohm is not None
-            and packs.voltage_v is not None
-        ):
-            pack_w, _ = allocate_min_loss(bess, lim, packs.resistance_ohm, packs.voltage_v)
-        else:
-            weight = (
-                packs.usable_discharge_energy_wh if bess > 0.0 else packs.usable_charge_energy_wh
-            )
-            weight = np.where(lim > 0.0, weight, 0.0)
-            allocate_by_weight(bess, lim, weight, pack_w)
-        bess = float(pack_w.sum())
-    limits.extend(_pack_reasons(packs, pack_w, dis, chg, snap.step_s, cfg.pack_ramp_w_per_s))
     return Setpoints(
         output_power_w=out_w,
-        load_served_w=load_served,
-        source_power_w=source_w,
-        curtailed_w=d.curtailed_w,
-        bess_power_w=bess,
+        load_served_w=float(res[KN.RES_LOAD_SERVED_W]),
+        source_power_w=source_power,
+        curtailed_w=float(res[KN.RES_CURTAILED_W]),
+        bess_power_w=float(res[KN.RES_BESS_W]),
         pack_power_w=pack_w,
-        unserved_load_w=unserved,
+        unserved_load_w=float(res[KN.RES_UNSERVED_W]),
         limits=limits,
     )
 
 
-def _trim(out_w: FloatArray, excess_w: float) -> FloatArray:
-    """Remove ``excess_w`` from the largest outputs (only ever a rounding residue)."""
-    out = out_w.copy()
-    for k in np.argsort(-out):
-        take = min(out[k], excess_w)
-        out[k] -= take
-        excess_w -= take
-        if excess_w <= 0.0:
-            break
+def _limits(
+    snap: SiteSnapshot, config: ControllerConfig, a: _Arrays, pack_w: FloatArray,
+    dis: FloatArray, chg: FloatArray, upper: FloatArray, pack_why: IntArray, out_why: IntArray,
+    src_why: IntArray, src_why_w: FloatArray, res: FloatArray,
+) -> list[LimitReason]:
+    """Every limit that bound, as :class:`LimitReason` (packs isolated, load, outputs, sources,
+    packs at their limit)."""
+    notes = snap.packs.limit_notes
+    ramp = config.pack_ramp_w_per_s
+    out: list[LimitReason] = []
+    for i, code in enumerate(pack_why):
+        if code in (WHY_FAULTED, WHY_NOT_JOINED):
+            out.append(LimitReason("pack power", 0.0, pack_reason(i, int(code), "", ramp)))
+    if res[KN.RES_UNSERVED_W] > _TOL_W:
+        out.append(LimitReason("load", float(res[KN.RES_LOAD_SERVED_W]), LOAD_REASON))
+    for k, code in enumerate(out_why):
+        if code != KN.OUT_NONE:
+            why = output_reason(k, int(code), snap.outputs[k].connector_max_power_w)
+            out.append(LimitReason("output power", float(upper[k]), why))
+    if res[KN.RES_SHORT] > 0.5:
+        out.append(LimitReason("output total", float(res[KN.RES_BUDGET_W]), BUDGET_REASON))
+    for pos, j in enumerate(a.order):
+        if src_why[pos] != KN.SRC_NONE:
+            quantity, why = source_reason(snap.sources[j].name, int(src_why[pos]), src_why_w[pos])
+            out.append(LimitReason(quantity, float(src_why_w[pos]), why))
+    for i, code in enumerate(pack_why):
+        if code in (WHY_RATED, WHY_ENERGY, WHY_RAMP):
+            lim = dis[i] if pack_w[i] > 0 else chg[i]
+            note = notes[i] if notes else ""
+            out.append(LimitReason("pack power", float(lim), pack_reason(i, int(code), note, ramp)))
     return out
-
-
-def _apply_deadband(
-    snap: SiteSnapshot, source_w: dict[str, float], caps: dict[str, float], bess_w: float
-) -> float:
-    """Move a small net BESS power onto a grid/DC-charger source that can take it."""
-    for s in sorted(snap.sources, key=lambda s: s.priority):
-        if s.kind not in ("grid", "dc_charger") or source_w[s.name] < 0.0:
-            continue
-        if bess_w > 0.0 and caps[s.name] - source_w[s.name] >= bess_w:
-            source_w[s.name] += bess_w
-            return 0.0
-        if bess_w < 0.0 and source_w[s.name] >= -bess_w:
-            source_w[s.name] += bess_w
-            return 0.0
-    return bess_w

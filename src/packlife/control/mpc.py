@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from packlife._typing import FloatArray
+from packlife.control import kernels as KN
 from packlife.control._lp import solve_lp
 from packlife.control.vehicles import OutputArrays, priority_order
 from packlife.units import SECONDS_PER_HOUR
@@ -117,26 +118,11 @@ def mpc_allocation(
     previous_w: FloatArray,
     horizon_steps: int = 24,
 ) -> FloatArray:
-    """First step of the MPC plan, rounded to the minimum power and topped up to the budget [W]."""
+    """First step of the MPC plan, rounded to the minimum power and topped up to the budget
+    (:func:`packlife.control.kernels.mpc_allocation_kernel`) [W]."""
     plan = mpc_plan_w(arrays, time_s, step_s, budget_w, horizon_steps)
     upper = np.where(arrays.active, arrays.upper_w, 0.0)
-    x = np.minimum(plan[:, 0], upper)
-    # vehicles the plan runs at ≥ half the minimum get a slot, as do those already running
-    slot = ((x >= 0.5 * min_w) | ((previous_w > 0.0) & (x > 0.0))) & (upper >= min_w)
     order = priority_order("llf", arrays, time_s)
-    target = np.where(slot, x, 0.0)
-    # serve slots in LLF order at ≥ min, then spend what is left least-laxity first
-    out = np.zeros_like(x)
-    remaining = budget_w
-    for k in order:
-        if slot[k] and remaining >= min_w:
-            out[k] = min(max(target[k], min_w), upper[k], remaining)
-            remaining -= out[k]
-    for k in order:
-        if remaining <= 1e-9:
-            break
-        if out[k] > 0.0 or (upper[k] >= min_w and remaining >= min_w):
-            give = min(upper[k] - out[k], remaining)
-            out[k] += give
-            remaining -= give
+    out = np.zeros(upper.shape[0])
+    KN.mpc_allocation_kernel(order, plan[:, 0], upper, budget_w, min_w, previous_w, out)
     return out

@@ -249,13 +249,26 @@ def ramp_limited_w(
     """Cap each pack's limit so its power magnitude rises by at most ``ramp_w_per_s·dt_s``.
 
     Only increases are limited (a pack may always reduce its power at once, as OpenEMS
-    ``maxIncreaseAmperePerSecond``). ``previous_w`` is signed, discharge positive [W].
+    ``maxIncreaseAmperePerSecond``). ``previous_w`` is signed, discharge positive [W]. The rule
+    is :func:`ramped_limit_w`, which the compiled controller applies.
     """
     if not np.isfinite(ramp_w_per_s):
         return limit_w
-    prev_same_dir = np.maximum(previous_w if discharge else -previous_w, 0.0)
-    out: FloatArray = np.minimum(limit_w, prev_same_dir + ramp_w_per_s * dt_s)
-    return out
+    return np.array(
+        [
+            ramped_limit_w(float(lim), float(prev), ramp_w_per_s, dt_s, discharge)
+            for lim, prev in zip(limit_w, previous_w, strict=True)
+        ]
+    )
+
+
+@njit(cache=True)
+def ramped_limit_w(
+    limit_w: float, previous_w: float, ramp_w_per_s: float, dt_s: float, discharge: bool
+) -> float:
+    """``min(limit, max(previous in this direction, 0) + ramp·dt)`` for one pack [W]."""
+    prev_same_dir = max(previous_w if discharge else -previous_w, 0.0)
+    return min(limit_w, prev_same_dir + ramp_w_per_s * dt_s)
 
 
 def allocate_min_loss(
@@ -263,57 +276,20 @@ def allocate_min_loss(
     limit_w: FloatArray,
     resistance_ohm: FloatArray,
     voltage_v: FloatArray,
-    segments: int = 8,
 ) -> tuple[FloatArray, float]:
-    """Split ``request_w`` to minimise the summed I²R loss (LP, piecewise-linear, HiGHS).
+    """Split ``request_w`` to minimise the summed I²R loss ``Σ r·(p/v)²``, exactly
+    (:func:`packlife.control.pack_split.allocate_min_loss_exact`).
 
-    The loss ``R·(p/V)²`` of each pack is replaced by ``segments`` linear pieces over
-    ``[0, limit]``; being convex, the LP fills the cheap pieces first.
-
-    Parameters
-    ----------
-    request_w : float
-        Power asked of the packs, discharge positive [W].
-    limit_w : ndarray
-        Limit magnitudes in the request's direction (0 for packs that may not take power) [W].
-    resistance_ohm, voltage_v : ndarray
-        Pack resistance [Ω] and terminal voltage [V].
-    segments : int
-        Linear pieces per pack.
-
-    Returns
-    -------
-    out_w : ndarray
-        Power per pack, same sign as ``request_w`` [W].
-    unplaced_w : float
-        What exceeded the summed limits (same sign as ``request_w``) [W].
+    Returns the power per pack (same sign as ``request_w``) [W] and what exceeded the summed
+    limits (same sign) [W].
     """
-    from scipy import sparse
+    from packlife.control.pack_split import allocate_min_loss_exact
 
-    from packlife.control._lp import solve_lp
-
-    n = limit_w.shape[0]
-    sign = 1.0 if request_w >= 0.0 else -1.0
-    lim = np.maximum(limit_w, 0.0)
-    target = min(abs(request_w), float(lim.sum()))
-    if target <= _EPS_W:
-        return np.zeros(n), request_w
-    width = np.repeat(lim / segments, segments)
-    k = np.tile(np.arange(segments, dtype=float), n)
-    scale = np.repeat(resistance_ohm / np.maximum(voltage_v, 1e-9) ** 2, segments)
-    cost = scale * width * (2.0 * k + 1.0)
-    matrix = sparse.csr_matrix(np.ones((1, n * segments)))
-    x = solve_lp(
-        cost,
-        matrix,
-        np.array([target]),
-        np.array([target]),
-        np.zeros(n * segments),
-        width,
-        what="min-loss pack split",
+    out = np.zeros(limit_w.shape[0])
+    rest = allocate_min_loss_exact(
+        request_w, np.maximum(limit_w, 0.0), resistance_ohm, voltage_v, out
     )
-    out = np.minimum(x.reshape(n, segments).sum(axis=1), lim) * sign
-    return out, sign * (abs(request_w) - target)
+    return out, float(rest)
 
 
 def pack_limits_from_state(

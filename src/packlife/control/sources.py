@@ -162,8 +162,11 @@ class Dispatch:
     limits: list[LimitReason] = field(default_factory=list)
 
 
-def _ordered(sources: tuple[SourceState, ...]) -> list[SourceState]:
-    return sorted(sources, key=lambda s: (KIND_RANK[s.kind], s.priority))
+def policy_order(sources: tuple[SourceState, ...]) -> list[int]:
+    """Indices of ``sources`` in dispatch order: PV, grid / DC charger, generator; by priority."""
+    return sorted(
+        range(len(sources)), key=lambda j: (KIND_RANK[sources[j].kind], sources[j].priority)
+    )
 
 
 def source_capacity_w(src: SourceState) -> float:
@@ -202,66 +205,26 @@ def dispatch_sources(
         Per-source power (export negative), net BESS power (discharge positive), curtailment,
         unmet demand and the limits that bound.
     """
+    from packlife.control import kernels as KN
+    from packlife.control.reasons import source_reason
+
+    order = policy_order(sources)
+    srcs = [sources[j] for j in order]
+    n = len(srcs)
+    kind = np.array([KN.KIND_CODES[s.kind] for s in srcs], dtype=np.int64)
+    cap = np.array([source_capacity_w(s) for s in srcs], dtype=float)
+    grids = [s for s in srcs if s.kind == "grid"]
+    src_w, why_w, res = np.zeros(n), np.zeros(n), np.zeros(3)
+    why = np.zeros(n, dtype=np.int64)
+    KN.dispatch_sources_kernel(
+        kind, cap, sinks_w, pack_discharge_cap_w, pack_charge_cap_w, export_limit_w,
+        bool(grids and grids[0].available_power_w > 0), src_w, why, why_w, res,
+    )  # fmt: skip
+    limits = []
+    for pos, src in enumerate(srcs):
+        if why[pos] != KN.SRC_NONE:
+            quantity, who = source_reason(src.name, int(why[pos]), float(why_w[pos]))
+            limits.append(LimitReason(quantity, float(why_w[pos]), who))
     out = {s.name: 0.0 for s in sources}
-    limits: list[LimitReason] = []
-    remaining = max(sinks_w, 0.0)
-    charge_room = max(pack_charge_cap_w, 0.0)
-    charged = 0.0
-    grids = [s for s in _ordered(sources) if s.kind == "grid"]
-    export_room = min(export_limit_w, source_capacity_w(grids[0]) if grids else 0.0)
-    export_room = max(export_room, 0.0) if grids and grids[0].available_power_w > 0 else 0.0
-    exported = 0.0
-    curtailed = 0.0
-    discharged = 0.0
-    for src in _ordered(sources):
-        cap = source_capacity_w(src)
-        if src.kind == "pv":
-            to_sinks = min(cap, remaining)
-            to_packs = min(cap - to_sinks, charge_room)
-            to_export = min(cap - to_sinks - to_packs, export_room - exported)
-            remaining -= to_sinks
-            charge_room -= to_packs
-            charged += to_packs
-            exported += to_export
-            out[src.name] = to_sinks + to_packs + to_export
-            spill = cap - out[src.name]
-            if spill > 1e-6:
-                curtailed += spill
-                limits.append(
-                    LimitReason("pv curtailed", spill, f"{src.name}: no sink, pack room or export")
-                )
-        elif src.kind in ("grid", "dc_charger"):
-            if exported > 0.0:
-                continue  # never import while exporting
-            want = remaining + charge_room
-            take = min(cap, want)
-            to_sinks = min(take, remaining)
-            remaining -= to_sinks
-            charge_room -= take - to_sinks
-            charged += take - to_sinks
-            out[src.name] = take
-            if want > take + 1e-6:
-                limits.append(
-                    LimitReason("source power", cap, f"site cap {src.name} ({cap / 1000:.0f} kW)")
-                )
-        else:
-            if src.kind == "generator" and discharged == 0.0:
-                discharged = min(remaining, max(pack_discharge_cap_w, 0.0))
-                remaining -= discharged
-            take = min(cap, remaining)
-            remaining -= take
-            out[src.name] = take
-            if take > 0.0:
-                limits.append(
-                    LimitReason(
-                        "generator power",
-                        take,
-                        f"{src.name} running: demand exceeds packs and inputs",
-                    )
-                )
-    if discharged == 0.0:
-        discharged = min(remaining, max(pack_discharge_cap_w, 0.0))
-        remaining -= discharged
-    if exported > 0.0:
-        out[grids[0].name] = -exported
-    return Dispatch(out, discharged - charged, curtailed, max(remaining, 0.0), limits)
+    out.update({src.name: float(src_w[pos]) for pos, src in enumerate(srcs)})
+    return Dispatch(out, float(res[0]), float(res[1]), float(res[2]), limits)

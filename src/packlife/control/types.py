@@ -50,7 +50,11 @@ class PackLimits:
         Optional, one per pack: why its limits are what they are (e.g. ``"derating (temperature
         48 °C)"``), copied into :class:`LimitReason` when the limit binds.
     resistance_ohm, voltage_v : ndarray or None
-        Optional pack resistance [Ω] and terminal voltage [V] for the loss-aware split.
+        Optional pack resistance [Ω] and voltage [V] for the loss-aware split.
+    converter_rated_w, converter_k0, converter_k2 : ndarray or None
+        Optional pack DC/DC converter rating [W] and its no-load and quadratic loss coefficients
+        (Notton model): with them the split runs only as many converters as minimise their
+        losses at light load, and none below its minimum operating power.
     """
 
     soc: FloatArray
@@ -63,6 +67,9 @@ class PackLimits:
     limit_notes: tuple[str, ...] = ()
     resistance_ohm: FloatArray | None = None
     voltage_v: FloatArray | None = None
+    converter_rated_w: FloatArray | None = None
+    converter_k0: FloatArray | None = None
+    converter_k2: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.soc.shape[0]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from packlife._typing import FloatArray, IntArray
+from packlife.control import kernels as KN
 from packlife.control.types import OutputState, VehicleAlgorithm
 from packlife.errors import InfeasibleError, PacklifeError
 from packlife.units import SECONDS_PER_HOUR
@@ -167,102 +168,49 @@ def output_arrays(outputs: tuple[OutputState, ...], step_s: float, time_s: float
     return OutputArrays(active, rate, upper, need, arr, dep, outputs)
 
 
+def _code(algorithm: VehicleAlgorithm) -> int:
+    if algorithm not in KN.ALGORITHM_CODES:
+        raise PacklifeError(f"unknown vehicle algorithm {algorithm!r}")
+    return KN.ALGORITHM_CODES[algorithm]
+
+
 def priority_order(algorithm: VehicleAlgorithm, arrays: OutputArrays, time_s: float) -> IntArray:
     """Output indices in service order for ``algorithm`` (ties: lower output number first)."""
-    if algorithm in ("fcfs", "uncontrolled", "equal"):
-        key = arrays.arrival_s
-    elif algorithm == "edf":
-        key = arrays.departure_s
-    elif algorithm in ("llf", "mpc"):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            charge_time = np.where(
-                arrays.rate_w > 0, arrays.energy_needed_wh * SECONDS_PER_HOUR / arrays.rate_w, 0.0
-            )
-        key = (arrays.departure_s - time_s) - charge_time
-    else:
-        raise PacklifeError(f"unknown vehicle algorithm {algorithm!r}")
-    order: IntArray = np.argsort(key, kind="stable").astype(np.int64)
+    order: IntArray = KN.output_order(
+        _code(algorithm),
+        arrays.rate_w,
+        arrays.energy_needed_wh,
+        arrays.arrival_s,
+        arrays.departure_s,
+        time_s,
+    )
     return order
 
 
 def sorted_allocation(
     order: IntArray, upper_w: FloatArray, budget_w: float, min_w: float, previous_w: FloatArray
 ) -> FloatArray:
-    """Serve outputs in ``order``: running vehicles keep ``min_w`` first, then top up in order.
-
-    Parameters
-    ----------
-    order : ndarray of int
-        Service order.
-    upper_w : ndarray
-        Per-output upper bound [W] (0 for idle outputs).
-    budget_w : float
-        Total available [W] (``inf`` for none).
-    min_w : float
-        Minimum running power [W].
-    previous_w : ndarray
-        Last cycle's output power [W] (hysteresis).
-    """
+    """Serve outputs in ``order``: running vehicles keep ``min_w`` first, then top up in order
+    (:func:`packlife.control.kernels.sorted_allocation`) [W]."""
     out = np.zeros(upper_w.shape[0])
-    remaining = budget_w
-    for k in order:
-        if previous_w[k] > 0.0 and upper_w[k] >= min_w and remaining >= min_w:
-            out[k] = min_w
-            remaining -= min_w
-    for k in order:
-        if upper_w[k] < min_w or remaining <= 0.0:
-            continue
-        give = min(upper_w[k] - out[k], remaining)
-        if out[k] == 0.0 and give < min_w:
-            continue
-        out[k] += give
-        remaining -= give
+    KN.sorted_allocation(order.astype(np.int64), upper_w, budget_w, min_w, previous_w, out)
     return out
 
 
 def equal_allocation(
     order: IntArray, upper_w: FloatArray, budget_w: float, min_w: float, previous_w: FloatArray
 ) -> FloatArray:
-    """Equal shares (water-filled against ``upper_w``) among as many vehicles as can get ``min_w``.
-
-    Vehicles that had power keep their place first; then the order decides who is started.
-    """
-    n = upper_w.shape[0]
-    out = np.zeros(n)
-    cand = [int(k) for k in order if upper_w[k] >= min_w]
-    cand.sort(key=lambda k: previous_w[k] <= 0.0)  # stable: running ones first
-    m = len(cand) if not np.isfinite(budget_w) else min(len(cand), int(budget_w // min_w))
-    chosen = cand[:m]
-    remaining = budget_w
-    free = list(chosen)
-    while free and remaining > 1e-9:
-        share = remaining / len(free)
-        nxt = []
-        for k in free:
-            give = min(share, upper_w[k] - out[k])
-            out[k] += give
-            remaining -= give
-            if upper_w[k] - out[k] > 1e-9:
-                nxt.append(k)
-        if len(nxt) == len(free):
-            break
-        free = nxt
+    """Equal shares among as many vehicles as can get ``min_w``
+    (:func:`packlife.control.kernels.equal_allocation`) [W]."""
+    out = np.zeros(upper_w.shape[0])
+    KN.equal_allocation(order.astype(np.int64), upper_w, budget_w, min_w, previous_w, out)
     return out
 
 
 def uncontrolled_allocation(upper_w: FloatArray, budget_w: float, min_w: float) -> FloatArray:
-    """Each output takes its upper bound; a short bus is shared in proportion (no coordination)."""
-    out = np.where(upper_w >= min_w, upper_w, 0.0)
-    for _ in range(upper_w.shape[0] + 1):
-        total = float(out.sum())
-        if total <= budget_w + 1e-9:
-            break
-        out = out * (budget_w / total)
-        low = (out > 0.0) & (out < min_w)
-        if not np.any(low):
-            break
-        out[low] = 0.0
-        out = np.where(out > 0.0, upper_w, 0.0)
+    """Each output takes its upper bound; a short bus is shared in proportion [W]."""
+    out = np.zeros(upper_w.shape[0])
+    KN.uncontrolled_allocation(upper_w, budget_w, min_w, out)
     return out
 
 
@@ -278,17 +226,18 @@ def allocate_outputs(
 ) -> FloatArray:
     """Power per output for one cycle with the chosen algorithm (see the module docstring)."""
     upper = np.where(arrays.active, arrays.upper_w, 0.0)
-    budget = max(budget_w, 0.0)
-    if algorithm == "uncontrolled":
-        return uncontrolled_allocation(upper, budget, min_w)
-    order = priority_order(algorithm, arrays, time_s)
-    if algorithm == "equal":
-        return equal_allocation(order, upper, budget, min_w, previous_w)
+    code = _code(algorithm)
+    plan = np.zeros(upper.shape[0])
     if algorithm == "mpc":
-        from packlife.control.mpc import mpc_allocation
+        from packlife.control.mpc import mpc_plan_w
 
         try:
-            return mpc_allocation(arrays, time_s, step_s, budget, min_w, previous_w, horizon_steps)
+            plan = mpc_plan_w(arrays, time_s, step_s, max(budget_w, 0.0), horizon_steps)[:, 0]
         except InfeasibleError:  # a solver failure must not stop the site: fall back to LLF
-            order = priority_order("llf", arrays, time_s)
-    return sorted_allocation(order, upper, budget, min_w, previous_w)
+            code = KN.ALG_LLF
+    out = np.zeros(upper.shape[0])
+    KN.allocate_outputs_kernel(
+        code, upper, arrays.rate_w, arrays.energy_needed_wh, arrays.arrival_s,
+        arrays.departure_s, plan, time_s, budget_w, min_w, previous_w, out,
+    )  # fmt: skip
+    return out

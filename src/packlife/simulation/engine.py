@@ -26,6 +26,7 @@ import numpy as np
 from packlife._typing import FloatArray, IntArray
 from packlife.errors import ConsistencyError
 from packlife.simulation import kernel as K
+from packlife.simulation import stepping as ST
 from packlife.simulation.result import SimulationResult, build_result
 from packlife.simulation.system import PackSystem
 
@@ -99,6 +100,7 @@ class _Buffers:
     trace_sys_acc: FloatArray
     A: FloatArray
     B: FloatArray
+    SH: FloatArray
     stored_start_wh: FloatArray
     delivered_chunks: list[FloatArray] = field(default_factory=list)
 
@@ -128,9 +130,15 @@ class Engine:
             trace_sys_acc=np.zeros((n_sys, K.N_TS)),
             A=A,
             B=np.zeros((n_sys, K.N_B)),
+            SH=np.zeros((n_sys, n_packs, K.N_SH)),
             stored_start_wh=K.stored_energy_wh(self.P, self.S, tables.soc_tables),
         )
         self.soh_start = self.S[:, :, K.S_CAP_AH] / self.P[:, :, K.P_CAP_NEW_AH]
+        #: chemistry tables as the compiled steps take them (see :mod:`stepping`)
+        self.tables = (
+            tables.electrical, tables.soc_tables, tables.temp_tables, tables.ageing,
+            tables.self_discharge_per_s,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ state
     def snapshot(self) -> EngineSnapshot:
@@ -199,35 +207,13 @@ class Engine:
         scale = np.ones(n_sys) if request_scale is None else np.asarray(request_scale, dtype=float)
         amb = np.broadcast_to(np.asarray(ambient_c, dtype=float), (n_steps,)).copy()
         delivered = np.empty((n_sys, n_steps))
-        t = self.system.tables
         b = self._buf
-        kernel = K.run_steps if n_sys >= PARALLEL_MIN_SYSTEMS else K.run_steps_serial
+        kernel = ST.run_steps if n_sys >= PARALLEL_MIN_SYSTEMS else ST.run_steps_serial
         kernel(
-            n_steps,
-            self.config.dt_s,
-            self._step,
-            request,
-            rows,
-            scale,
-            amb,
-            self.P,
-            self.S,
-            b.A,
-            b.B,
-            t.electrical,
-            t.soc_tables,
-            t.temp_tables,
-            t.ageing,
-            t.self_discharge_per_s,
-            self._age_every,
-            self.config.ageing,
-            self._out_every,
-            b.trace_acc,
-            b.trace_sys_acc,
-            b.trace,
-            b.trace_sys,
-            delivered,
-        )
+            n_steps, self.config.dt_s, self._step, request, rows, scale, amb, self.P, self.S,
+            b.A, b.B, b.SH, self.tables, self._age_every, self.config.ageing, self._out_every,
+            b.trace_acc, b.trace_sys_acc, b.trace, b.trace_sys, delivered,
+        )  # fmt: skip
         self._step += n_steps
         self.time_s = self._step * self.config.dt_s
         return delivered

@@ -15,9 +15,9 @@ plus self-discharge and capacity-fade terms that move energy out of storage with
 The engine checks the system-level sum against the change of stored energy computed from the state.
 
 Within a step the work runs in phases over the system's packs — table lookups and the limit
-in the requested direction (:func:`_lookup_pack`, :func:`_bus_limit_w`), the split, the first
-current (:func:`_start_step`), the fixed-point current solve over the active packs at once
-(:func:`_solve_currents`), then the bookkeeping (:func:`_advance_pack`) — so that independent
+in the requested direction (:func:`lookup_pack`, :func:`_bus_limit_w`), the split, the first
+current (:func:`start_step`), the fixed-point current solve over the active packs at once
+(:func:`solve_currents`), then the bookkeeping (:func:`advance_pack`) — so that independent
 per-pack arithmetic overlaps in the CPU. :func:`run_steps` (threads over systems) and
 :func:`run_steps_serial` (calling thread only) share the per-system loop :func:`_run_system`.
 
@@ -29,10 +29,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import get_num_threads, njit, prange, set_num_threads
+from numba import njit
 
 from packlife._typing import FloatArray, IntArray
-from packlife.control.pack_allocation import allocate_by_weight, concentrate_converters
+from packlife.control.pack_split import MIN_ON_FRACTION
 from packlife.models.ageing import ageing_step, half_cycle_update, soh_from_state
 from packlife.models.ecm import current_for_power, max_power_w
 from packlife.models.power_electronics import bus_limit_from_battery_limit_w, converter_loss_w
@@ -59,9 +59,9 @@ from packlife.simulation.tables import (
 (
     P_SET, P_SERIES, P_R_SCALE, P_C_SCALE, P_CAP_NEW_AH, P_V_MIN, P_V_MAX, P_I_DIS_MAX, P_I_CH_MAX,
     P_SOC_MIN, P_SOC_MAX, P_HEAT_CAP, P_G_PASSIVE, P_G_ACTIVE, P_COOL_ON_C, P_CONV_RATED_W,
-    P_CONV_K0, P_CONV_K1, P_CONV_K2, P_T_MAX_C, P_JOINED,
-) = range(21)
-N_P = 21
+    P_CONV_K0, P_CONV_K1, P_CONV_K2, P_T_MAX_C, P_JOINED, P_P_DIS_MAX_W, P_P_CH_MAX_W,
+) = range(23)
+N_P = 23
 
 # ---- per-pack state: S[n_sys, n_packs, N_S] ----
 (
@@ -95,8 +95,16 @@ N_L = 6
 HALF_CYCLE_MIN_SWING = 0.01
 #: Floating-point relaxations that keep NaN/inf semantics (the accumulators start at ±inf).
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
-#: Minimum operating power of a pack converter as a fraction of its rating.
-MIN_ON_FRACTION = 0.01
+# ---- why a pack delivered less than its setpoint (physics, inside the step): SH[..., N_SH] ----
+SH_ELECTRICAL, SH_SOC_WINDOW, SH_CONVERTER, SH_CONVERTER_MIN, SH_NOT_JOINED = range(5)
+N_SH = 5
+SHORTFALL_REASONS = (
+    "voltage / current limit",
+    "SoC window",
+    "converter rating",
+    "below converter minimum power",
+    "pack not joined",
+)
 DEEP_DISCHARGE_MARGIN = 0.02
 
 
@@ -124,7 +132,7 @@ N_C = 24
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _lookup_pack(
+def lookup_pack(
     p: FloatArray, s: FloatArray, elec: FloatArray, soc_tab: FloatArray, k: int, e_now: float,
     c: FloatArray,
 ) -> None:
@@ -153,7 +161,7 @@ def _lookup_pack(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _derating(
+def derating(
     soc_tab: FloatArray, temp_tab: FloatArray, k: int, c: FloatArray, discharge: bool
 ) -> float:
     """Current derating fraction at ``c``'s grid point: the smaller of the temperature and SoC
@@ -168,38 +176,57 @@ def _derating(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _bus_limit_w(
+def bus_limit_why(
     p: FloatArray, s: FloatArray, c: FloatArray, energy_wh: float, derate: float, dt_s: float,
     discharge: bool,
-) -> float:
-    """Bus-side power limit of a joined pack in one direction [W] (see :func:`prepare_pack`).
+) -> tuple[float, int]:
+    """Bus-side power limit of a joined pack in one direction [W] and what sets it (``SH_*``).
 
-    ``energy_wh`` is the usable energy in that direction and ``derate`` the derating fraction.
+    The battery-side limit is the least of the voltage and derated current limits, the pack's
+    power rating at its actual voltage (both scaled by SoH and derating) and the SoC window
+    within this step (``energy_wh``: usable energy in that direction); the converter then
+    passes at most its rating, and is switched off below its minimum operating power.
     """
     ocv = c[C_OCV_T]
     r0 = c[C_R0]
     vrc = s[S_V1] + s[S_V2]
     soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
     if discharge:
-        p_batt = max_power_w(ocv, vrc, r0, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True)
+        p_el = max_power_w(ocv, vrc, r0, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True)
+        p_el = min(p_el, p[P_P_DIS_MAX_W] * soh * derate)
         # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
         p_e = energy_wh * 3600.0 / dt_s
         a2 = r0 / (ocv * ocv)
         b1 = 1.0 + max(vrc, 0.0) / ocv
-        p_batt = min(p_batt, 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e)))
+        p_soc = 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e))
     else:
-        p_batt = max_power_w(ocv, vrc, r0, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False)
-        p_batt = min(p_batt, energy_wh * 3600.0 / dt_s)
+        p_el = max_power_w(ocv, vrc, r0, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False)
+        p_el = min(p_el, p[P_P_CH_MAX_W] * soh * derate)
+        p_soc = energy_wh * 3600.0 / dt_s
+    why = SH_ELECTRICAL if p_el <= p_soc else SH_SOC_WINDOW
     rated = p[P_CONV_RATED_W]
     bus = bus_limit_from_battery_limit_w(
-        p_batt, rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], discharge
+        min(p_el, p_soc), rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], discharge
     )
+    if bus >= rated * (1.0 - 1e-12):
+        why = SH_CONVERTER
     # below its minimum operating power a converter is switched off (no-load losses would dominate)
-    return bus if bus >= MIN_ON_FRACTION * rated else 0.0
+    if bus < MIN_ON_FRACTION * rated:
+        return 0.0, SH_CONVERTER_MIN
+    return bus, why
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _usable_energy_wh(
+def _bus_limit_w(
+    p: FloatArray, s: FloatArray, c: FloatArray, energy_wh: float, derate: float, dt_s: float,
+    discharge: bool,
+) -> float:
+    """Bus-side power limit of a joined pack in one direction [W] (:func:`bus_limit_why`)."""
+    return bus_limit_why(p, s, c, energy_wh, derate, dt_s, discharge)[0]
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def usable_energy_wh(
     p: FloatArray, s: FloatArray, e_now: float, e_edge: float, discharge: bool
 ) -> float:
     """Energy left in the SoC window in one direction [Wh] (``e_edge``: energy/Ah at the edge)."""
@@ -222,11 +249,11 @@ def prepare_pack(
     """
     k = int(p[P_SET])
     e_now = energy_per_ah(soc_tab, k, s[S_SOC])
-    _lookup_pack(p, s, elec, soc_tab, k, e_now, c)
-    f_dis = _derating(soc_tab, temp_tab, k, c, True)
-    f_ch = _derating(soc_tab, temp_tab, k, c, False)
-    e_dis = _usable_energy_wh(p, s, e_now, e_min, True)
-    e_ch = _usable_energy_wh(p, s, e_now, e_max, False)
+    lookup_pack(p, s, elec, soc_tab, k, e_now, c)
+    f_dis = derating(soc_tab, temp_tab, k, c, True)
+    f_ch = derating(soc_tab, temp_tab, k, c, False)
+    e_dis = usable_energy_wh(p, s, e_now, e_min, True)
+    e_ch = usable_energy_wh(p, s, e_now, e_max, False)
     out[L_E_DIS_WH] = e_dis
     out[L_E_CH_WH] = e_ch
     out[L_DERATE_DIS] = f_dis
@@ -260,24 +287,24 @@ def all_pack_limits(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _thermal_decay(p: FloatArray, dt_s: float, active: bool) -> float:
+def thermal_decay(p: FloatArray, dt_s: float, active: bool) -> float:
     """Decay factor ``exp(−dt·G/C)`` of the lumped thermal model over one step, cooling off or on.
 
     Constant for a pack within a run, so the kernel computes it once per pack (see
-    :func:`packlife.models.thermal.lumped_step`, whose update :func:`_advance_pack` applies).
+    :func:`packlife.models.thermal.lumped_step`, whose update :func:`advance_pack` applies).
     """
     g = p[P_G_PASSIVE] + (p[P_G_ACTIVE] if active else 0.0)
     return math.exp(-dt_s * g / p[P_HEAT_CAP])
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w: float) -> None:
+def start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w: float) -> None:
     """First part of a pack's step: RC step factors, converter loss and a first current.
 
     With the current held over the step each RC voltage's mean is affine in the current,
     ``v̄ = v·f + R·(1 − f)·i`` with ``f = (1 − e^{−x})/x``, ``x = dt/τ``; so the terminal power
     ``(ocv_avg + δ − (r0 + r̄)·i − v̄)·i`` is a quadratic in ``i``; the first current takes
-    ``ocv_avg`` = the 25 °C OCV at the start (:func:`_solve_currents` then settles it). An idle
+    ``ocv_avg`` = the 25 °C OCV at the start (:func:`solve_currents` then settles it). An idle
     pack (``bus_w == 0``) carries exactly 0 A and needs no solve.
     """
     r1 = c[C_R1]
@@ -321,11 +348,11 @@ N_W = 10
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _solve_currents(
+def solve_currents(
     p: FloatArray, s: FloatArray, scratch: FloatArray, soc_tab: FloatArray, w: FloatArray,
     active: IntArray, sets: IntArray,
 ) -> None:
-    """Settle the current of every active pack of one system (after :func:`_start_step`).
+    """Settle the current of every active pack of one system (after :func:`start_step`).
 
     Two fixed-point passes: ``ocv_avg`` = exact mean 25 °C OCV over the SoC change of the present
     current (stored-energy difference over charge), then the current for that ``ocv_avg``. What
@@ -368,7 +395,7 @@ def _solve_currents(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _advance_pack(
+def advance_pack(
     p: FloatArray, s: FloatArray, a: FloatArray, c: FloatArray, soc_tab: FloatArray,
     sd_per_s: FloatArray, ambient_c: float, dt_s: float, tr: FloatArray,
     decay_passive: float, decay_active: float,
@@ -377,7 +404,7 @@ def _advance_pack(
 
     ``ocv_avg`` is recomputed for the final current, so the terminal energy equals the change of
     stored energy plus the losses exactly. ``decay_passive``/``decay_active`` are
-    :func:`_thermal_decay` with cooling off/on. On return ``c[C_E_END]`` holds
+    :func:`thermal_decay` with cooling off/on. On return ``c[C_E_END]`` holds
     :func:`energy_per_ah` at the new SoC (the next step's ``e_now``).
     """
     k = int(p[P_SET])
@@ -473,7 +500,7 @@ def _advance_pack(
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _age_pack(
+def age_pack(
     p: FloatArray, s: FloatArray, a: FloatArray, soc_tab: FloatArray, ageing: FloatArray
 ) -> None:
     """Apply the ageing accumulated since the last update; books the stored energy lost to fade."""
@@ -499,187 +526,6 @@ def _age_pack(
     s[S_AGE_SOC] = 0.0
     s[S_AGE_TEMP] = 0.0
     s[S_AGE_AH] = 0.0
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _run_system(
-    b: int,
-    n_steps: int, dt_s: float, step0: int, request_w: FloatArray, request_row: IntArray,
-    request_scale: FloatArray, ambient_c: FloatArray, P: FloatArray, S: FloatArray, A: FloatArray,
-    B: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray, ageing: FloatArray,
-    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int,
-    trace_acc: FloatArray, trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray,
-    delivered_w: FloatArray,
-) -> None:
-    """Advance system ``b`` by ``n_steps`` steps (the body of :func:`run_steps`)."""
-    n_packs = P.shape[1]
-    scratch = np.empty((n_packs, N_C))
-    lim_dir = np.empty(n_packs)
-    weight = np.empty(n_packs)
-    alloc = np.empty(n_packs)
-    e_edge = np.empty((n_packs, 2))  # energy per Ah at the SoC window edges (min, max)
-    e_now = np.empty(n_packs)
-    decay = np.empty((n_packs, 2))  # thermal decay per step, cooling off / on
-    work = np.empty((N_W, n_packs))
-    active = np.empty(n_packs, dtype=np.int64)
-    sets = np.empty(n_packs, dtype=np.int64)
-    keep = np.empty(n_packs, dtype=np.bool_)
-    conv_rated = P[b, :, P_CONV_RATED_W].copy()
-    conv_k0 = P[b, :, P_CONV_K0].copy()
-    conv_k2 = P[b, :, P_CONV_K2].copy()
-    for q in range(n_packs):
-        kset = int(P[b, q, P_SET])
-        e_edge[q, 0] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MIN])
-        e_edge[q, 1] = energy_per_ah(soc_tab, kset, P[b, q, P_SOC_MAX])
-        e_now[q] = energy_per_ah(soc_tab, kset, S[b, q, S_SOC])
-        decay[q, 0] = _thermal_decay(P[b, q], dt_s, False)
-        decay[q, 1] = _thermal_decay(P[b, q], dt_s, True)
-    for k in range(n_steps):
-        req = request_w[request_row[b], k] * request_scale[b]
-        discharge = req >= 0.0
-        for q in range(n_packs):
-            kset = int(P[b, q, P_SET])
-            _lookup_pack(P[b, q], S[b, q], elec, soc_tab, kset, e_now[q], scratch[q])
-            # only the requested direction's limit is needed (none when nothing is asked)
-            edge = e_edge[q, 0] if discharge else e_edge[q, 1]
-            weight[q] = _usable_energy_wh(P[b, q], S[b, q], e_now[q], edge, discharge)
-            lim_dir[q] = 0.0
-            if req != 0.0 and P[b, q, P_JOINED] >= 0.5:
-                f = _derating(soc_tab, temp_tab, kset, scratch[q], discharge)
-                lim_dir[q] = _bus_limit_w(
-                    P[b, q], S[b, q], scratch[q], weight[q], f, dt_s, discharge
-                )
-        if req != 0.0:
-            concentrate_converters(req, lim_dir, weight, conv_rated, conv_k0, conv_k2, keep)
-            allocate_by_weight(req, lim_dir, weight, alloc)
-        else:
-            alloc[:] = 0.0
-        for q in range(n_packs):
-            _start_step(P[b, q], S[b, q], scratch[q], dt_s, alloc[q])
-        _solve_currents(P[b], S[b], scratch, soc_tab, work, active, sets)
-        total = 0.0
-        for q in range(n_packs):
-            total += _advance_pack(
-                P[b, q], S[b, q], A[b, q], scratch[q], soc_tab, sd_per_s, ambient_c[k], dt_s,
-                trace_acc[b, q], decay[q, 0], decay[q, 1],
-            )
-            e_now[q] = scratch[q, C_E_END]
-        delivered_w[b, k] = total
-        h = dt_s / 3600.0
-        if req >= 0.0:
-            B[b, B_REQ_DIS_WH] += req * h
-            B[b, B_DEL_DIS_WH] += total * h
-            B[b, B_UNMET_DIS_WH] += (req - total) * h
-        else:
-            B[b, B_REQ_CH_WH] -= req * h
-            B[b, B_DEL_CH_WH] -= total * h
-            B[b, B_UNMET_CH_WH] += (total - req) * h
-        trace_sys_acc[b, TS_REQUEST] += req
-        trace_sys_acc[b, TS_DELIVERED] += total
-        g = step0 + k + 1
-        if with_ageing and g % ageing_every == 0:
-            for q in range(n_packs):
-                _age_pack(P[b, q], S[b, q], A[b, q], soc_tab, ageing)
-        if g % out_every == 0:
-            o = g // out_every - 1
-            if o < trace.shape[1]:
-                for q in range(n_packs):
-                    for f in range(N_TR):
-                        trace[b, o, q, f] = trace_acc[b, q, f] / out_every
-                        trace_acc[b, q, f] = 0.0
-                for f in range(N_TS):
-                    trace_sys[b, o, f] = trace_sys_acc[b, f] / out_every
-                    trace_sys_acc[b, f] = 0.0
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=True)
-def run_steps(
-    n_steps: int, dt_s: float, step0: int, request_w: FloatArray, request_row: IntArray,
-    request_scale: FloatArray, ambient_c: FloatArray, P: FloatArray, S: FloatArray, A: FloatArray,
-    B: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray, ageing: FloatArray,
-    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int,
-    trace_acc: FloatArray, trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray,
-    delivered_w: FloatArray,
-) -> None:
-    """Advance every system by ``n_steps`` steps of ``dt_s`` seconds (in place).
-
-    Parameters
-    ----------
-    n_steps, dt_s, step0
-        Number of steps, step [s] and the global index of the first step (for output/ageing phase).
-    request_w : ndarray (n_rows, n_steps)
-        Power asked of each system's packs at the DC bus, discharge positive [W]; system ``b`` uses
-        row ``request_row[b]`` scaled by ``request_scale[b]``.
-    ambient_c : ndarray (n_steps,)
-        Ambient temperature [°C].
-    P, S, A, B
-        Pack parameters, pack state, pack accumulators, system accumulators (index constants above).
-    elec, soc_tab, temp_tab, ageing, sd_per_s
-        Chemistry tables (:class:`packlife.simulation.tables.ChemistryTables`).
-    ageing_every, with_ageing
-        Ageing update interval in steps; switch.
-    out_every, trace_acc, trace_sys_acc, trace, trace_sys
-        Output interval in steps, running sums, and the trace arrays (n_sys, n_out, …) written at
-        global index ``(step0 + k + 1) // out_every - 1`` when an interval completes.
-    delivered_w : ndarray (n_sys, n_steps)
-        Output: bus power the packs actually delivered each step [W].
-    """
-    for b in prange(P.shape[0]):
-        _run_system(
-            b, n_steps, dt_s, step0, request_w, request_row, request_scale, ambient_c, P, S, A, B,
-            elec, soc_tab, temp_tab, ageing, sd_per_s, ageing_every, with_ageing, out_every,
-            trace_acc, trace_sys_acc, trace, trace_sys, delivered_w,
-        )
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=True)
-def _run_steps_one_thread(
-    n_steps: int, dt_s: float, step0: int, request_w: FloatArray, request_row: IntArray,
-    request_scale: FloatArray, ambient_c: FloatArray, P: FloatArray, S: FloatArray, A: FloatArray,
-    B: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray, ageing: FloatArray,
-    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int,
-    trace_acc: FloatArray, trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray,
-    delivered_w: FloatArray,
-) -> None:
-    """:func:`run_steps` compiled separately, for :func:`run_steps_serial` (one thread)."""
-    for b in prange(P.shape[0]):
-        _run_system(
-            b, n_steps, dt_s, step0, request_w, request_row, request_scale, ambient_c, P, S, A, B,
-            elec, soc_tab, temp_tab, ageing, sd_per_s, ageing_every, with_ageing, out_every,
-            trace_acc, trace_sys_acc, trace, trace_sys, delivered_w,
-        )
-
-
-def run_steps_serial(
-    n_steps: int, dt_s: float, step0: int, request_w: FloatArray, request_row: IntArray,
-    request_scale: FloatArray, ambient_c: FloatArray, P: FloatArray, S: FloatArray, A: FloatArray,
-    B: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray, ageing: FloatArray,
-    sd_per_s: FloatArray, ageing_every: int, with_ageing: bool, out_every: int,
-    trace_acc: FloatArray, trace_sys_acc: FloatArray, trace: FloatArray, trace_sys: FloatArray,
-    delivered_w: FloatArray,
-) -> None:
-    """:func:`run_steps` on the calling thread only: for one system (or a few) waking the thread
-    pool on every call costs more than the work of short control intervals.
-
-    It runs a parallel-compiled copy of the kernel with the thread count set to 1 for the call:
-    numba compiles a ``prange`` body as a separate function whose array arguments it marks as
-    not aliasing each other, and that compile of the step loop runs about twice as fast as a
-    plain ``njit`` one (measured ~95 vs ~210 ns per pack-step; the many small stores into
-    state/accumulator arrays otherwise force reloads). ``set_num_threads`` is thread-local, and
-    inside a jitted function it would make the function uncacheable, hence this Python wrapper.
-    A separate function (not ``njit(parallel=False)(run_steps.py_func)``) also keeps numba's
-    on-disk cache apart: it keys entries by function name, line and signature, not by flags.
-    """
-    threads = get_num_threads()
-    set_num_threads(1)
-    try:
-        _run_steps_one_thread(
-            n_steps, dt_s, step0, request_w, request_row, request_scale, ambient_c, P, S, A, B,
-            elec, soc_tab, temp_tab, ageing, sd_per_s, ageing_every, with_ageing, out_every,
-            trace_acc, trace_sys_acc, trace, trace_sys, delivered_w,
-        )
-    finally:
-        set_num_threads(threads)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)

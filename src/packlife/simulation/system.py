@@ -168,6 +168,9 @@ def _pack_parameters(
     p[K.P_V_MAX] = model.max_voltage_v
     p[K.P_I_DIS_MAX] = model.max_discharge_power_kw * 1000.0 / model.nominal_voltage_v
     p[K.P_I_CH_MAX] = model.max_charge_power_kw * 1000.0 / model.nominal_voltage_v
+    # the kW rating holds as a power at the actual voltage, the current limit at nominal voltage
+    p[K.P_P_DIS_MAX_W] = model.max_discharge_power_kw * 1000.0
+    p[K.P_P_CH_MAX_W] = model.max_charge_power_kw * 1000.0
     p[K.P_SOC_MIN] = soc_min
     p[K.P_SOC_MAX] = soc_max
     p[K.P_HEAT_CAP] = model.mass_kg * PACK_SPECIFIC_HEAT_J_PER_KG_K
