@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+from packlife.serve.adapters.ocpp_csms import CsmsAdapter
 from packlife.serve.adapters.sunspec import Endpoint, PackAdapter, PcsAdapter
 from packlife.serve.config import DevicesConfig
 from packlife.serve.runtime import LoopSettings, Publisher, Runtime
@@ -27,7 +29,7 @@ def build_runtime(
     """A runtime controlling ``devices`` for ``scenario`` (nothing is connected yet)."""
     period = devices.period_s
     revert_s = max(int(math.ceil(devices.revert_cycles * period * time_scale)), 1)
-    timeout = max(0.4 * period, 0.02)
+    timeout = max(0.4 * period, 0.03)
     packs = [
         PackAdapter(i, Endpoint(d.host, d.port, d.unit_id), revert_s, timeout)
         for i, d in enumerate(devices.packs)
@@ -46,6 +48,22 @@ def build_runtime(
         site_clock=site_clock,
         record=record,
     )
+    csms = None
+    if devices.ocpp is not None:
+        o = devices.ocpp
+        conn_w = scenario.vehicles.connector_max_kw * 1000.0 if scenario.vehicles else 0.0
+        n = sum(st.evses for st in o.stations)
+        csms = CsmsAdapter(
+            o.host,
+            o.port,
+            [(st.id, st.evses) for st in o.stations],
+            o.default_limit_w,
+            o.station_max_w or n * conn_w,
+            revert_s,
+            scenario.bess.output_efficiency,
+            scenario.simulation.start if site_clock is not None else datetime.now(UTC),
+            site_clock or (lambda: 0.0),
+        )
     serials = [p.serial or f"pack-{i}" for i, p in enumerate(scenario.bess.packs)]
     return Runtime(
         scenario,
@@ -58,4 +76,5 @@ def build_runtime(
         publisher=publisher,
         run_id=run_id or uuid.uuid4().hex[:12],
         serials=serials,
+        csms=csms,
     )

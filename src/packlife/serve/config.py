@@ -19,6 +19,13 @@ Example (added to a scenario file)::
     host = "10.0.0.20"
     port = 502
 
+    [devices.ocpp]              # optional: the CSMS charging stations connect to
+    port = 9000
+    default_limit_w = 7000.0    # TxDefault a station falls back to
+    [[devices.ocpp.stations]]   # EVSEs of all stations = [vehicles] outputs, in order
+    id = "DC1"
+    evses = 9
+
     [devices.mqtt]              # optional
     host = "127.0.0.1"
     port = 1883
@@ -65,6 +72,23 @@ class MqttSettings(_Strict):
     keepalive_s: int = Field(10, ge=1, le=3600)
 
 
+class StationSettings(_Strict):
+    """One OCPP 2.0.1 charging station; its EVSEs take the next outputs in order."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    evses: int = Field(ge=1, le=9)
+
+
+class OcppSettings(_Strict):
+    """The CSMS: where stations connect and the profiles it installs."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(9000, ge=0, le=65535, description="0 = a free port")
+    default_limit_w: float = Field(7000.0, ge=0.0, description="TxDefault when the EMS is gone")
+    station_max_w: float | None = Field(None, gt=0.0, description="default: EVSEs × connector")
+    stations: list[StationSettings] = Field(min_length=1)
+
+
 class DevicesConfig(_Strict):
     """The ``[devices]`` section (see the module docstring)."""
 
@@ -75,6 +99,7 @@ class DevicesConfig(_Strict):
     store_url: str = "sqlite:///serve.db"
     packs: list[ModbusDevice] = Field(default_factory=list)
     pcs: list[PcsDevice] = Field(default_factory=list)
+    ocpp: OcppSettings | None = None
     mqtt: MqttSettings | None = None
 
 
@@ -115,6 +140,13 @@ def check_devices(scenario: Scenario, devices: DevicesConfig, path: Path | str) 
             problems.append(
                 f"field 'devices.pcs.{i}.source': unknown input {p.source!r} "
                 f"(inputs: {', '.join(sorted(names)) or 'none'})"
+            )
+    if devices.ocpp is not None:
+        n = sum(st.evses for st in devices.ocpp.stations)
+        outputs = scenario.vehicles.outputs if scenario.vehicles else 0
+        if n != outputs:
+            problems.append(
+                f"field 'devices.ocpp.stations': {n} EVSEs for {outputs} outputs in [vehicles]"
             )
     if problems:
         raise DataFileError(path, problems)

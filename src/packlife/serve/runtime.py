@@ -32,6 +32,7 @@ import numpy as np
 
 from packlife.control.controller import decide
 from packlife.control.types import ControllerConfig, Setpoints, SiteSnapshot
+from packlife.serve.adapters.ocpp_csms import CsmsAdapter
 from packlife.serve.adapters.sunspec import PackAdapter, PcsAdapter
 from packlife.serve.safety import clamp
 from packlife.serve.state import DeviceCache, now_s
@@ -89,11 +90,13 @@ class Runtime:
         publisher: Publisher | None = None,
         run_id: str = "serve",
         serials: list[str] | None = None,
+        csms: CsmsAdapter | None = None,
     ) -> None:
         self.scenario = scenario
         self.controller = controller
         self.packs = packs
         self.pcs = pcs
+        self.csms = csms
         self.settings = settings
         self.store = store
         self.publisher = publisher
@@ -105,11 +108,19 @@ class Runtime:
         self.written_w = np.zeros(len(packs))
         self._pack_ok: list[bool | None] = [None] * len(packs)
         self._t0 = now_s()
+        self.started = False
+
+    async def start(self) -> None:
+        """Open the listening side (the CSMS); device links open on the first poll."""
+        if not self.started and self.csms is not None:
+            await self.csms.start()
+        self.started = True
 
     # ------------------------------------------------------------ loop
     async def run(self, stop: asyncio.Event, max_cycles: int | None = None) -> LoopStats:
         """Run cycles until ``stop`` is set (or ``max_cycles``); then command safe values."""
         period = self.settings.period_s
+        await self.start()
         self._event("start", "site", f"run {self.run_id}: {len(self.packs)} packs")
         _sd_notify("READY=1")
         deadline = now_s()
@@ -168,6 +179,8 @@ class Runtime:
     async def _poll(self) -> None:
         jobs = [a.poll(self.cache) for a in self.packs]
         jobs += [b.poll(self.cache) for b in self.pcs]
+        if self.csms is not None:
+            jobs.append(self.csms.poll(self.cache))
         await asyncio.gather(*jobs)
 
     def _deadband(self, sp: Setpoints, health: Health) -> Setpoints:
@@ -190,6 +203,9 @@ class Runtime:
             jobs.append(self._guard(a.name, a.write(float(sp.pack_power_w[i]), isolate)))
         for b in self.pcs:
             jobs.append(self._guard(b.name, b.write(sp.source_power_w.get(b.source, 0.0))))
+        if self.csms is not None:
+            out = [float(x) for x in sp.output_power_w]
+            jobs.append(self._guard(self.csms.name, self.csms.write(out)))
         await asyncio.gather(*jobs)
         self.written_w = np.array(sp.pack_power_w, dtype=float)
 
@@ -278,6 +294,8 @@ class Runtime:
         )
         for dev in [a.dev for a in self.packs] + [b.dev for b in self.pcs]:
             dev.close()
+        if self.csms is not None:
+            await self.csms.stop()  # stations fall back to their TxDefault when TxProfiles expire
         self._event("stop", "site", "set-points returned to 0 W")
 
 

@@ -76,6 +76,8 @@ class VirtualPlant:
         }
         self.delivered_wh = 0.0
         self.source_wh = {s.name: 0.0 for s in scenario.sources}
+        # compile the engine's kernels now (zero steps), not inside the first tick of the loop
+        drive_engine(self.engine, np.zeros(len(packs)), np.zeros(0))
         self.refresh()
 
     # ------------------------------------------------------------ clock

@@ -12,9 +12,17 @@ import asyncio
 import contextlib
 import logging
 
-from packlife.serve.config import DevicesConfig, ModbusDevice, PcsDevice
+from packlife.serve.config import (
+    DevicesConfig,
+    ModbusDevice,
+    OcppSettings,
+    PcsDevice,
+    StationSettings,
+)
 from packlife.serve.virtual.plant import VirtualPlant
+from packlife.serve.virtual.stations import SessionQueue, VirtualStation
 from packlife.site.scenario import Scenario
+from packlife.site.sessions import Session
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +42,12 @@ class VirtualSite:
     """
 
     def __init__(
-        self, scenario: Scenario, time_scale: float, period_s: float, hb_cycles: float = 3.0
+        self,
+        scenario: Scenario,
+        time_scale: float,
+        period_s: float,
+        hb_cycles: float = 3.0,
+        sessions: list[Session] | None = None,
     ):
         self.scenario = scenario
         self.period_s = period_s
@@ -42,6 +55,25 @@ class VirtualSite:
             scenario, time_scale, hb_timeout_s=hb_cycles * period_s * time_scale
         )
         self._task: asyncio.Task[None] | None = None
+        self.queue = SessionQueue(sessions or [])
+        self.stations: list[VirtualStation] = []
+        v = scenario.vehicles
+        if v is not None:
+            n_left, j = v.outputs, 0
+            while n_left > 0:
+                n = min(n_left, 9)
+                j += 1
+                self.stations.append(
+                    VirtualStation(
+                        f"VDC{j}",
+                        n,
+                        v.connector_max_kw * 1000.0,
+                        self.queue,
+                        self.plant.now_s,
+                        scenario.simulation.start,
+                    )
+                )
+                n_left -= n
 
     async def start(self, base: DevicesConfig | None = None) -> DevicesConfig:
         """Start every server and the plant clock; the returned config points at them."""
@@ -52,13 +84,38 @@ class VirtualSite:
         ]
         self._task = asyncio.create_task(self._tick())
         cfg = base or DevicesConfig(period_s=self.period_s)
-        return cfg.model_copy(update={"packs": packs, "pcs": pcs, "period_s": self.period_s})
+        ocpp = None
+        if self.stations:
+            st = [StationSettings(id=s.station_id, evses=s.n) for s in self.stations]
+            ocpp = (cfg.ocpp or OcppSettings(stations=st)).model_copy(
+                update={"port": 0, "host": "127.0.0.1", "stations": st}
+            )
+        return cfg.model_copy(
+            update={"packs": packs, "pcs": pcs, "period_s": self.period_s, "ocpp": ocpp}
+        )
+
+    async def connect_stations(self, port: int) -> None:
+        """Connect every virtual station to the CSMS listening on ``port``."""
+        for st in self.stations:
+            await st.connect(f"ws://127.0.0.1:{port}")
 
     async def _tick(self) -> None:
+        k = 0
         while not self.plant.done():
             self.plant.tick()
+            if k % 4 == 0:
+                await self._tick_stations()
+            k += 1
             await asyncio.sleep(self.period_s / 4)
         self.plant.tick()
+        await self._tick_stations()
+
+    async def _tick_stations(self) -> None:
+        for st in self.stations:
+            try:
+                await st.tick()
+            except Exception as exc:  # a station link error must not stop the plant
+                log.warning("station %s: %s", st.station_id, exc or type(exc).__name__)
 
     async def stop(self) -> None:
         """Stop the plant clock and every server."""
@@ -66,5 +123,7 @@ class VirtualSite:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for st in self.stations:
+            await st.disconnect()
         for d in (*self.plant.packs, *self.plant.pcs.values()):
             await d.link_down()
