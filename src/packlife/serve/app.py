@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from packlife.serve.adapters.mqtt import MqttPublisher
 from packlife.serve.adapters.ocpp_csms import CsmsAdapter
 from packlife.serve.adapters.sunspec import Endpoint, PackAdapter, PcsAdapter
 from packlife.serve.config import DevicesConfig
@@ -63,6 +64,11 @@ def build_runtime(
             scenario.bess.output_efficiency,
             scenario.simulation.start if site_clock is not None else datetime.now(UTC),
             site_clock or (lambda: 0.0),
+        )
+    if publisher is None and devices.mqtt is not None:
+        m = devices.mqtt
+        publisher = MqttPublisher(
+            m.host, m.port, m.topic, len(packs), n_evses, m.keepalive_s, scenario.name
         )
     serials = [p.serial or f"pack-{i}" for i, p in enumerate(scenario.bess.packs)]
     return Runtime(

@@ -32,12 +32,19 @@ import numpy as np
 
 from packlife.control.controller import decide
 from packlife.control.types import ControllerConfig, Setpoints, SiteSnapshot
+from packlife.serve.adapters.mqtt import MqttPublisher
 from packlife.serve.adapters.ocpp_csms import CsmsAdapter
 from packlife.serve.adapters.sunspec import PackAdapter, PcsAdapter
 from packlife.serve.safety import clamp
 from packlife.serve.state import DeviceCache, now_s
 from packlife.serve.store import PackRow, TelemetryStore
-from packlife.serve.view import Health, device_health, freeze
+from packlife.serve.view import (
+    OPERATOR_BIT,
+    Health,
+    device_health,
+    freeze,
+    with_operator_isolation,
+)
 from packlife.site.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -48,6 +55,9 @@ class Publisher(Protocol):
 
     def publish_cycle(self, at: datetime, payload: dict[str, Any]) -> None:
         """Queue one cycle's telemetry."""
+
+    def isolated_packs(self) -> set[int]:
+        """Packs an unexpired operator command isolates."""
 
 
 @dataclass
@@ -112,8 +122,12 @@ class Runtime:
 
     async def start(self) -> None:
         """Open the listening side (the CSMS); device links open on the first poll."""
-        if not self.started and self.csms is not None:
+        if self.started:
+            return
+        if self.csms is not None:
             await self.csms.start()
+        if isinstance(self.publisher, MqttPublisher):
+            self.publisher.start()
         self.started = True
 
     # ------------------------------------------------------------ loop
@@ -146,7 +160,7 @@ class Runtime:
         await self._poll()
         now = now_s()
         max_age = self.settings.stale_cycles * self.settings.period_s
-        health = device_health(self.cache, now, max_age)
+        health = self._health(now, max_age)
         snap = freeze(
             self.scenario,
             self.cache,
@@ -158,7 +172,7 @@ class Runtime:
         raw = decide(snap, self.controller)
         if self.settings.record:
             self.stats.recorded.append((snap, raw))
-        health = device_health(self.cache, now_s(), max_age)
+        health = self._health(now_s(), max_age)
         result = clamp(raw, self.cache, health)
         for note in result.notes:
             log.warning("safety clamp: %s", note)
@@ -169,6 +183,12 @@ class Runtime:
         self._persist(sp, snap.time_s, lateness_s)
         self.stats.cycles += 1
         return sp
+
+    def _health(self, now: float, max_age: float) -> Health:
+        health = device_health(self.cache, now, max_age)
+        if self.publisher is not None:
+            health = with_operator_isolation(health, self.publisher.isolated_packs())
+        return health
 
     def _site_time(self) -> float:
         clock = self.settings.site_clock
@@ -226,6 +246,8 @@ class Runtime:
             dev = f"pack[{i}] {self.serials[i]}"
             if ok and was is not None:
                 self._event("rejoin", dev, "fresh data without alarm: back in the allocation")
+            elif not ok and health.pack_alarms[i] == OPERATOR_BIT:
+                self._event("operator", dev, "isolated by an operator command (MQTT)")
             elif not ok and health.pack_alarms[i]:
                 self._event(
                     "alarm", dev, f"802 Evt1 alarm bits {health.pack_alarms[i]:#x}: isolated"
@@ -297,6 +319,8 @@ class Runtime:
         if self.csms is not None:
             await self.csms.stop()  # stations fall back to their TxDefault when TxProfiles expire
         self._event("stop", "site", "set-points returned to 0 W")
+        if isinstance(self.publisher, MqttPublisher):
+            await self.publisher.stop()
 
 
 def _sd_notify(state: str) -> None:

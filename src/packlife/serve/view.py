@@ -34,6 +34,19 @@ class Health:
     evses: tuple[bool, ...]
 
 
+#: Alarm bit the runtime sets for a pack an operator isolated (above the 802 ``Evt1`` bits used).
+OPERATOR_BIT = 1 << 31
+
+
+def with_operator_isolation(health: Health, packs: set[int]) -> Health:
+    """``health`` with the operator-isolated ``packs`` marked unusable (alarm bit 31)."""
+    if not packs:
+        return health
+    alarms = tuple(a | OPERATOR_BIT if i in packs else a for i, a in enumerate(health.pack_alarms))
+    ok = tuple(o and i not in packs for i, o in enumerate(health.packs))
+    return Health(ok, alarms, health.sources, health.evses)
+
+
 def device_health(cache: DeviceCache, now: float, max_age_s: float) -> Health:
     """Fresh / usable flags of every device at monotonic time ``now``."""
     packs = []
