@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,14 @@ from packlife.errors import DataFileError
 from packlife.serve.config import load_serve_config
 from packlife.site.scenario import BUILTIN_DIR, Scenario
 
-from .conftest import start_site, wait_cycles
+from .conftest import early_sessions, start_site, wait_cycles
 
 SCENARIO_TOML = (BUILTIN_DIR / "jlr-test-site.toml").read_text()
 
 
-def _devices_toml(ports: list[int], pcs_port: int, period_s: float, db: Path) -> str:
+def _devices_toml(
+    ports: list[int], pcs_port: int, ocpp_port: int, period_s: float, db: Path
+) -> str:
     lines = [
         "\n[devices]",
         f"period_s = {period_s}",
@@ -35,6 +38,12 @@ def _devices_toml(ports: list[int], pcs_port: int, period_s: float, db: Path) ->
         'source = "site_supply"',
         'host = "127.0.0.1"',
         f"port = {pcs_port}",
+        "[devices.ocpp]",
+        f"port = {ocpp_port}",
+        "default_limit_w = 7000.0",
+        "[[devices.ocpp.stations]]",
+        'id = "VDC1"',
+        "evses = 9",
     ]
     return "\n".join(lines) + "\n"
 
@@ -43,19 +52,28 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
     scenario: Scenario, tmp_path: Path
 ) -> None:
     """A real `packlife serve` process controls the virtual site, then is SIGKILLed: the string
-    converters revert to 0 W (704) and the packs go safe on the stalled 802 heartbeat."""
+    converters revert to 0 W (704), the packs go safe on the stalled 802 heartbeat and the
+    station falls back from its TxProfile to the TxDefault."""
     period = 0.2
 
-    async def main() -> tuple[list[float], list[float], list[float]]:
+    async def main() -> tuple[list[float], list[float], list[float], tuple[float, str]]:
+        from packlife.serve.virtual.devices import _free_port
         from packlife.serve.virtual.site import VirtualSite
 
-        site = VirtualSite(scenario, 1.0, period)  # real time: the device clock is the wall
+        sessions = [replace(s, arrival_s=0.3) for s in early_sessions(1)]
+        # real time: the device clock is the wall
+        site = VirtualSite(scenario, 1.0, period, sessions=sessions)
         devices = await site.start()
+        ocpp_port = _free_port()
         cfg = tmp_path / "site.toml"
         cfg.write_text(
             SCENARIO_TOML
             + _devices_toml(
-                [d.port for d in devices.packs], devices.pcs[0].port, period, tmp_path / "s.db"
+                [d.port for d in devices.packs],
+                devices.pcs[0].port,
+                ocpp_port,
+                period,
+                tmp_path / "s.db",
             )
         )
         proc = subprocess.Popen(
@@ -65,9 +83,19 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
         )
         try:
             t0 = time.monotonic()
-            while site.plant.pack_command_w(0) == 0.0 and time.monotonic() - t0 < 30:
+            while time.monotonic() - t0 < 30:
+                try:
+                    await site.connect_stations(ocpp_port)
+                    break
+                except OSError:
+                    await asyncio.sleep(0.2)
+            st = site.stations[0]
+            while (
+                site.plant.pack_command_w(0) == 0.0 or st.limit_w(1)[1] != "TxProfile"
+            ) and time.monotonic() - t0 < 30:
                 await asyncio.sleep(0.1)
             running = [site.plant.pack_command_w(i) for i in range(7)]
+            tx_before = st.limit_w(1)
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
             await asyncio.sleep(period * 2)
@@ -75,14 +103,17 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
             await asyncio.sleep(period * 4)  # past WSetRvrtTms (≥ 1 s) and the heartbeat timeout
             after = [site.plant.pack_command_w(i) for i in range(7)]
             after += [d.effective_wset_w() for d in site.plant.pcs.values()]
+            fallback = st.limit_w(1)
         finally:
             if proc.poll() is None:
                 proc.kill()
             await site.stop()
-        return running, still, after
+        assert tx_before[1] == "TxProfile"
+        return running, still, after, fallback
 
-    running, still, after = asyncio.run(main())
-    assert min(running) < -500.0  # serve was charging every pack
+    running, still, after, fallback = asyncio.run(main())
+    assert fallback == (7000.0, "TxDefaultProfile")  # within the 1 s TxProfile duration
+    assert min(abs(w) for w in running) > 500.0  # serve was commanding every pack
     assert any(w != 0.0 for w in still)  # a killed serve cannot zero anything itself
     assert after == [0.0] * 8  # reverted / safe without it
 

@@ -15,7 +15,7 @@ from packlife.site.scenario import Scenario
 
 from .conftest import PERIOD_S, early_sessions, start_site, wait_cycles
 
-DEFAULT_W = 7000.0
+DEFAULT_W = 0.0  # the CSMS default: no power without the EMS
 
 
 def test_k01_rules() -> None:

@@ -27,6 +27,9 @@ def serve_cmd(
     ),
     period: float | None = typer.Option(None, "--period", help="Control period (wall) [s]."),
     cycles: int | None = typer.Option(None, "--cycles", help="Stop after this many cycles."),
+    days: float | None = typer.Option(
+        None, "--days", help="Virtual site: simulate this many days (default: the scenario's)."
+    ),
     db: str | None = typer.Option(
         None, "--db", help="Telemetry store URL (default: the config's store_url)."
     ),
@@ -45,7 +48,9 @@ def serve_cmd(
         raise PacklifeError(f"--time-scale must be > 0, got {time_scale}")
     if period is not None and not 0 < period <= 60:
         raise PacklifeError(f"--period must lie in (0, 60] s, got {period}")
-    asyncio.run(_serve(config, virtual, time_scale, period, cycles, db))
+    if days is not None and not 0 < days <= 366:
+        raise PacklifeError(f"--days must lie in (0, 366], got {days}")
+    asyncio.run(_serve(config, virtual, time_scale, period, cycles, db, days))
 
 
 async def _serve(
@@ -55,7 +60,9 @@ async def _serve(
     period: float | None,
     cycles: int | None,
     db: str | None,
+    days: float | None,
 ) -> None:
+    from packlife.cli.simulate import _sessions  # the same sessions `packlife simulate` uses
     from packlife.serve.app import build_runtime
     from packlife.serve.config import DevicesConfig, load_serve_config
     from packlife.serve.store import TelemetryStore
@@ -64,9 +71,14 @@ async def _serve(
 
     site: VirtualSite | None = None
     if virtual is not None:
-        scenario, _ = load_scenario(virtual)
+        scenario, path = load_scenario(virtual)
+        if days is not None:
+            sim = scenario.simulation.model_copy(update={"days": days})
+            scenario = scenario.model_copy(update={"simulation": sim})
         base = DevicesConfig(period_s=period or 1.0)
-        site = VirtualSite(scenario, time_scale, base.period_s)
+        site = VirtualSite(
+            scenario, time_scale, base.period_s, sessions=_sessions(scenario, path, None)
+        )
         devices = await site.start(base)
         clock = site.plant.now_s
     else:
@@ -78,7 +90,10 @@ async def _serve(
         time_scale = 1.0
     store = TelemetryStore(db or devices.store_url)
     runtime = build_runtime(scenario, devices, time_scale, clock, store)
-    _announce(scenario.name, devices, store.url, time_scale, site is not None)
+    if site is not None and runtime.csms is not None:
+        await runtime.start()
+        await site.connect_stations(runtime.csms.port)
+    _announce(scenario.name, devices, store.url, time_scale, site is not None, runtime.csms)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -103,8 +118,9 @@ async def _serve(
     if site is not None:
         p = site.plant
         console.print(
-            f"virtual site: {p.engine.time_s / 3600:.2f} h simulated, BESS delivered "
-            f"{p.delivered_wh / 1000:.2f} kWh at the bus, inputs "
+            f"virtual site: {p.engine.time_s / 3600:.2f} h simulated; energy to vehicles "
+            f"{site.queue.energy_wh / 1000:.2f} kWh; BESS at the bus "
+            f"{p.delivered_wh / 1000:.2f} kWh (discharge +); from inputs "
             + ", ".join(f"{k} {v / 1000:.2f} kWh" for k, v in p.source_wh.items())
         )
 
@@ -118,7 +134,9 @@ async def _stop_when_done(site: object, stop: asyncio.Event) -> None:
     stop.set()
 
 
-def _announce(name: str, devices: object, store_url: str, time_scale: float, virtual: bool) -> None:
+def _announce(
+    name: str, devices: object, store_url: str, time_scale: float, virtual: bool, csms: object
+) -> None:
     from packlife.serve.config import DevicesConfig
 
     assert isinstance(devices, DevicesConfig)
@@ -130,4 +148,14 @@ def _announce(name: str, devices: object, store_url: str, time_scale: float, vir
         err_console.print(
             f"  pcs {d.source}  SunSpec Modbus/TCP {d.host}:{d.port} unit {d.unit_id}"
         )
+    if devices.ocpp is not None:
+        port = getattr(csms, "port", devices.ocpp.port)
+        for st in devices.ocpp.stations:
+            err_console.print(
+                f"  station {st.id} ({st.evses} EVSEs)  OCPP 2.0.1 CSMS "
+                f"ws://{devices.ocpp.host}:{port}/{st.id}"
+            )
+    if devices.mqtt is not None:
+        m = devices.mqtt
+        err_console.print(f"  MQTT {m.host}:{m.port} topic {m.topic}/…")
     err_console.print(f"  telemetry store {store_url}; Ctrl-C stops with set-points at 0 W")

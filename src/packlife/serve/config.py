@@ -21,7 +21,7 @@ Example (added to a scenario file)::
 
     [devices.ocpp]              # optional: the CSMS charging stations connect to
     port = 9000
-    default_limit_w = 7000.0    # TxDefault a station falls back to
+    default_limit_w = 0.0       # TxDefault a station falls back to (default 0 W)
     [[devices.ocpp.stations]]   # EVSEs of all stations = [vehicles] outputs, in order
     id = "DC1"
     evses = 9
@@ -84,7 +84,7 @@ class OcppSettings(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(9000, ge=0, le=65535, description="0 = a free port")
-    default_limit_w: float = Field(7000.0, ge=0.0, description="TxDefault when the EMS is gone")
+    default_limit_w: float = Field(0.0, ge=0.0, description="TxDefault when the EMS is gone")
     station_max_w: float | None = Field(None, gt=0.0, description="default: EVSEs × connector")
     stations: list[StationSettings] = Field(min_length=1)
 

@@ -233,8 +233,8 @@ class Runtime:
         try:
             await asyncio.wait_for(job, timeout=self.settings.period_s)
         except Exception as exc:
-            self.cache.errors[name] = f"write failed: {exc or type(exc).__name__}"
-            log.warning("%s: write failed: %s", name, exc or type(exc).__name__)
+            self.cache.errors[name] = f"write failed: {str(exc) or type(exc).__name__}"
+            log.warning("%s: write failed: %s", name, str(exc) or type(exc).__name__)
 
     def _track_packs(self, health: Health) -> None:
         """Store an event when a pack is lost, alarms or rejoins."""

@@ -195,7 +195,7 @@ class CsmsAdapter:
         try:
             await link.cp.start()
         except Exception as exc:  # a dropped link ages the station out
-            log.warning("OCPP %s: connection ended: %s", sid, exc or type(exc).__name__)
+            log.warning("OCPP %s: connection ended: %s", sid, str(exc) or type(exc).__name__)
         finally:
             link.connected = False
             sender.cancel()

@@ -24,6 +24,7 @@ from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import build_systems
 from packlife.site.inputs import build_inputs
 from packlife.site.scenario import Scenario
+from packlife.site.snapshot import source_efficiencies
 
 # scale factors the virtual devices publish (10 W, 10 Wh, 0.01 %, 0.1 °C resolution)
 _SF = {"W": 1, "WH": 1, "PCT": -2, "TMP": -1}
@@ -146,8 +147,14 @@ class VirtualPlant:
         return dev.effective_wset_w()
 
     # ------------------------------------------------------------ stepping
-    def tick(self) -> None:
-        """Advance the engine to the plant clock and refresh every register image."""
+    def tick(self, sinks_bus_w: float = 0.0) -> None:
+        """Advance the engine to the plant clock and refresh every register image.
+
+        ``sinks_bus_w`` is what the outputs draw from the DC bus now [W]. The inputs close the bus
+        balance: together they supply ``sinks − BESS delivered``, each at most its commanded
+        power (in proportion to the commands), so energy an input was asked for but the bus could
+        not take is not booked.
+        """
         target = int(math.floor(self.now_s() / self.dt_s + 1e-9))
         n = target - int(round(self.engine.time_s / self.dt_s))
         if n <= 0:
@@ -162,9 +169,18 @@ class VirtualPlant:
             return
         delivered = drive_engine(self.engine, cmd, amb)
         self.delivered_wh += float(np.sum(delivered)) * self.dt_s / 3600.0
-        for name, dev in self.pcs.items():
-            self.source_wh[name] += -dev.effective_wset_w() * amb.size * self.dt_s / 3600.0
+        self._book_sources(sinks_bus_w - float(np.mean(delivered)), amb.size * self.dt_s)
         self.refresh(cmd, float(np.mean(delivered)))
+
+    def _book_sources(self, needed_bus_w: float, duration_s: float) -> None:
+        eff = source_efficiencies(self.scenario)
+        cmd = {k: max(-d.effective_wset_w(), 0.0) * eff[k] for k, d in self.pcs.items()}
+        total = sum(cmd.values())
+        if total <= 0.0:
+            return
+        supplied = min(max(needed_bus_w, 0.0), total)
+        for k, c in cmd.items():
+            self.source_wh[k] += supplied * c / total / eff[k] * duration_s / 3600.0
 
     def refresh(self, cmd: FloatArray | None = None, delivered_w: float = 0.0) -> None:
         """Write the engine's state into the pack images and the inputs into the PCS images."""

@@ -102,20 +102,25 @@ class VirtualSite:
     async def _tick(self) -> None:
         k = 0
         while not self.plant.done():
-            self.plant.tick()
+            self.plant.tick(self.sinks_bus_w())
             if k % 4 == 0:
                 await self._tick_stations()
             k += 1
             await asyncio.sleep(self.period_s / 4)
-        self.plant.tick()
+        self.plant.tick(self.sinks_bus_w())
         await self._tick_stations()
+
+    def sinks_bus_w(self) -> float:
+        """What the vehicles draw from the DC bus now [W] (before the output converters)."""
+        eta = self.scenario.bess.output_efficiency
+        return sum(p.power_w for st in self.stations for p in st.plugs.values() if p) / eta
 
     async def _tick_stations(self) -> None:
         for st in self.stations:
             try:
                 await st.tick()
             except Exception as exc:  # a station link error must not stop the plant
-                log.warning("station %s: %s", st.station_id, exc or type(exc).__name__)
+                log.warning("station %s: %s", st.station_id, str(exc) or type(exc).__name__)
 
     async def stop(self) -> None:
         """Stop the plant clock and every server."""
