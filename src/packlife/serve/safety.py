@@ -37,10 +37,10 @@ def clamp(sp: Setpoints, cache: DeviceCache, health: Health) -> ClampResult:
         new = min(max(pack[i], lo), hi)
         if abs(new - pack[i]) > 1e-6:
             notes.append(f"pack {i}: {pack[i]:.0f} W clamped to {new:.0f} W")
-            pack[i] = new
+        pack[i] = new
     out = np.array(sp.output_power_w, dtype=float)
     for k, ok in enumerate(health.evses):
-        if not ok and out[k] > 0:
+        if not ok and out[k] != 0.0:
             notes.append(f"evse {k}: stale, {out[k]:.0f} W → 0 W")
             out[k] = 0.0
     src = dict(sp.source_power_w)
@@ -48,9 +48,9 @@ def clamp(sp: Setpoints, cache: DeviceCache, health: Health) -> ClampResult:
         if not ok and src.get(name, 0.0) != 0.0:
             notes.append(f"source {name}: stale, {src[name]:.0f} W → 0 W")
             src[name] = 0.0
+    pack, out, load, src = _rebalance(pack, out, sp.load_served_w, src)
     bess = float(pack.sum())
-    out, load, src = _rebalance(bess, out, sp.load_served_w, src)
-    if not notes and abs(bess - sp.bess_power_w) < 1e-6:
+    if not notes and bess == sp.bess_power_w and np.array_equal(pack, sp.pack_power_w):
         return ClampResult(sp, ())
     limits = [*sp.limits, *(LimitReason("safety", 0.0, n) for n in notes)]
     clamped = replace(
@@ -66,19 +66,36 @@ def clamp(sp: Setpoints, cache: DeviceCache, health: Health) -> ClampResult:
 
 
 def _rebalance(
-    bess_w: float, out: np.ndarray, load_w: float, src: dict[str, float]
-) -> tuple[np.ndarray, float, dict[str, float]]:
-    """Scale sinks (or sources) so that ``Σ sources + bess = Σ outputs + load``."""
-    supply = sum(src.values()) + bess_w
-    demand = float(out.sum()) + load_w
-    if supply < demand - 1e-6:
-        scale = max(supply, 0.0) / demand if demand > 0 else 0.0
-        return out * scale, load_w * scale, src
-    if supply > demand + 1e-6:
-        excess = supply - demand
-        src = dict(src)
+    pack: np.ndarray, out: np.ndarray, load_w: float, src: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray, float, dict[str, float]]:
+    """Make ``Σ sources + Σ packs = Σ outputs + load`` by only ever reducing a power magnitude.
+
+    Short of supply: exports first, then outputs and load in proportion, then pack charging.
+    Too much supply: inputs first, then pack discharge.
+    """
+    src = dict(src)
+    gap = sum(src.values()) + float(pack.sum()) - float(out.sum()) - load_w
+    if gap < 0:  # short: cut exports, sinks, then charging
+        need = -gap
+        for name in src:
+            give = min(max(-src[name], 0.0), need)
+            src[name] += give
+            need -= give
+        demand = float(out.sum()) + load_w
+        cut = min(need, demand)
+        if cut > 0:
+            scale = 1.0 - cut / demand
+            out, load_w = out * scale, load_w * scale
+            need -= cut
+        chg = np.minimum(pack, 0.0)
+        if need > 0 and chg.sum() < 0:
+            pack = pack - chg * min(need / -float(chg.sum()), 1.0)
+    elif gap > 0:  # too much: cut inputs, then discharging
         for name in sorted(src, key=lambda k: -src[k]):
-            take = min(max(src[name], 0.0), excess)
+            take = min(max(src[name], 0.0), gap)
             src[name] -= take
-            excess -= take
-    return out, load_w, src
+            gap -= take
+        dis = np.maximum(pack, 0.0)
+        if gap > 0 and dis.sum() > 0:
+            pack = pack - dis * min(gap / float(dis.sum()), 1.0)
+    return pack, out, load_w, src
