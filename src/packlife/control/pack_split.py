@@ -11,8 +11,11 @@ Two rules, both honouring each pack's limit and its converter's minimum operatin
   with the multiplier ``λ`` found by bisection (the packs share in proportion to ``v²/r`` until
   they saturate).
 
-A converter asked for less than ``min_on_fraction`` of its rating is switched off and the request
-re-split over the others; what no pack can take is returned to the caller, who rebalances the bus.
+When charging, a converter asked for less than :data:`MIN_ON_FRACTION` of its rating is switched
+off and the request re-split over the others: below that its standby loss would exceed the power
+it passes and the pack would discharge while asked to charge. (Discharging at light load is
+allowed: the loss is drawn from the pack and booked.) What no pack can take is returned to the
+caller, who rebalances the bus.
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ def split_packs(
     if split == SPLIT_USABLE_ENERGY and concentrate:
         concentrate_converters(request_w, limit_w, weight, rated_w, k0, k2, keep)
     _split_once(request_w, limit_w, weight, resistance_ohm, voltage_v, split, out_w)
-    for _ in range(n):
+    for _ in range(n if request_w < 0.0 else 0):
         changed = False
         for i in range(n):
             floor = MIN_ON_FRACTION * rated_w[i]

@@ -165,6 +165,20 @@ class Engine:
         """Join or isolate a pack (a faulted pack is isolated and carries no power)."""
         self.P[system_index, pack_index, K.P_JOINED] = 1.0 if joined else 0.0
 
+    def state_arrays(self) -> tuple[FloatArray, ...]:
+        """``(P, S, A, B, SH, trace_acc, trace, trace_sys_acc, trace_sys)`` for compiled loops
+        that step the packs themselves (:mod:`packlife.simulation.site_loop`); they must call
+        :meth:`advance_clock` with the steps they ran."""
+        b = self._buf
+        return (
+            self.P, self.S, b.A, b.B, b.SH, b.trace_acc, b.trace, b.trace_sys_acc, b.trace_sys
+        )
+
+    def advance_clock(self, n_steps: int) -> None:
+        """Count ``n_steps`` steps run by a compiled loop on :meth:`state_arrays`."""
+        self._step += n_steps
+        self.time_s = self._step * self.config.dt_s
+
     # ------------------------------------------------------------------ stepping
     def advance(
         self,

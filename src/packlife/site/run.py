@@ -1,12 +1,15 @@
 """The main job: run a scenario — packs, inputs, controller and vehicles — through the engine.
 
-Each control interval the site builds a :class:`~packlife.control.types.SiteSnapshot` from the
-engine's pack limits, the inputs available now and the vehicles plugged in, asks the one controller
-code path (:func:`packlife.control.controller.decide`) for setpoints, and lets the engine advance
-the packs with the BESS power those setpoints need. All powers given to the controller are at the
-DC bus: input powers after their converters, output powers before theirs. If the packs deliver
-less than asked (a limit reached inside the interval) the outputs are reduced in proportion; if they
-absorb less, the inputs are reduced (grid first, then PV is curtailed).
+The whole site loop is compiled (:func:`packlife.simulation.site_loop.run_site_chunk`): every
+control interval it calls the controller's compiled rules — the same function
+:func:`packlife.control.controller.decide` calls for a live site — and the engine applies exactly
+the per-pack setpoints they return; where physics forces a pack below its setpoint the shortfall is
+booked with its reason. Python here only lays the scenario out as arrays, streams the inputs in
+chunks (memory does not grow with the duration), runs the MPC on HiGHS between compiled intervals
+when it is chosen, and collects the results. All powers given to the controller are at the DC bus:
+input powers after their converters, output powers before theirs. If the packs deliver less than
+asked the outputs are reduced in proportion; if they absorb less, the inputs are reduced (grid
+first, then PV is curtailed).
 
 Site energy balance (kWh, reported and checked)::
 
@@ -15,33 +18,36 @@ Site energy balance (kWh, reported and checked)::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from packlife._typing import FloatArray
-from packlife.control.controller import decide
-from packlife.control.types import (
-    ControllerConfig,
-    OutputState,
-    PackLimits,
-    Setpoints,
-    SiteSnapshot,
-    SourceState,
+from packlife.control import kernels as KN
+from packlife.control.reasons import (
+    BUDGET_REASON,
+    LOAD_REASON,
+    output_reason,
+    pack_reason,
+    source_reason,
 )
-from packlife.control.vehicles import VEHICLE_MODELS
-from packlife.simulation.engine import Engine, EngineConfig, EngineSnapshot
+from packlife.simulation import kernel as K
+from packlife.simulation import site_loop as SL
+from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.result import SimulationResult
+from packlife.simulation.stepping import workspace
 from packlife.simulation.system import PackSpec, build_systems
-from packlife.site.inputs import SiteInputs, build_inputs
+from packlife.site import arrays as AR
+from packlife.site.diesel import diesel_terms
+from packlife.site.inputs import build_inputs
 from packlife.site.scenario import Scenario
 from packlife.site.sessions import Session
 
-#: A session counts as fully charged within this much of its target [Wh]: the packs' current solve
-#: converges to ~1e-6 of the step power, which must not leave a vehicle a few mWh short for ever.
-_FULL_TOLERANCE_WH = 1.0
+log = logging.getLogger(__name__)
 
 #: Column order of the site flow trace (means over each output interval, W unless noted).
 FLOW_COLUMNS = (
@@ -52,6 +58,8 @@ FLOW_COLUMNS = (
     "vehicles_charging",
     "ambient_temperature_c",
 )
+#: Engine steps per input chunk: a day at 1 s (memory stays bounded whatever the duration).
+CHUNK_STEPS = 86400
 
 
 @dataclass
@@ -73,7 +81,13 @@ class SessionOutcome:
 
 @dataclass
 class SiteResult:
-    """Everything a run produced (see :mod:`packlife.site.summary` for the numbers users read)."""
+    """Everything a run produced (see :mod:`packlife.site.summary` for the numbers users read).
+
+    ``pack_shortfall_wh`` gives, per pack and physical reason
+    (:data:`packlife.simulation.kernel.SHORTFALL_REASONS`), the bus energy its setpoints asked
+    that physics withheld [Wh]; ``record`` (when asked for) holds every interval's snapshot and
+    decision (layout: :func:`packlife.simulation.site_loop.rec_width`).
+    """
 
     scenario: Scenario
     engine: SimulationResult
@@ -86,103 +100,28 @@ class SiteResult:
     site_converter_loss_wh: float
     outcomes: list[SessionOutcome]
     flows: pd.DataFrame
-    demand_power_w: FloatArray
+    diesel_terms: FloatArray
     control_interval_s: float
     limit_counts: dict[str, int] = field(default_factory=dict)
+    pack_shortfall_wh: FloatArray = field(default_factory=lambda: np.zeros((0, K.N_SH)))
+    notes: tuple[str, ...] = ()
+    record: FloatArray | None = None
 
 
 @dataclass
-class _Books:
-    """Running sums of the site loop."""
+class _Loop:
+    """Arrays of one run of the compiled site loop (state carried from chunk to chunk)."""
 
-    source_ac_wh: dict[str, float]
-    source_bus_wh: dict[str, float]
-    vehicles_wh: float = 0.0
-    loads_wh: float = 0.0
-    unserved_load_wh: float = 0.0
-    curtailed_wh: float = 0.0
-    conv_loss_wh: float = 0.0
-    limit_counts: dict[str, int] = field(default_factory=dict)
-
-
-def run_scenario(
-    scenario: Scenario,
-    sessions: list[Session],
-    progress: Callable[[float], None] | None = None,
-) -> SiteResult:
-    """Simulate ``scenario`` with ``sessions``; ``progress(fraction)`` is called as it runs."""
-    sim = scenario.simulation
-    step_s = sim.step_s
-    ctrl_s = sim.control_interval_s or step_s
-    n_ctrl = int(round(sim.days * 86400.0 / ctrl_s))
-    steps_per_ctrl = int(round(ctrl_s / step_s))
-    packs = _pack_specs(scenario)
-    engine = Engine(
-        build_systems([packs], ambient_c=scenario.ambient.mean_temperature_c),
-        EngineConfig(dt_s=step_s, output_interval_s=sim.output_interval_s, ageing=sim.ageing),
-        max_duration_s=n_ctrl * ctrl_s,
-    )
-    inputs = build_inputs(scenario, n_ctrl, ctrl_s)
-    cfg = ControllerConfig(
-        vehicle_algorithm=scenario.controller.vehicle_algorithm,
-        pack_split=scenario.controller.pack_split,
-        min_output_power_w=scenario.controller.min_output_power_kw * 1000.0,
-    )
-    books = _Books({s.name: 0.0 for s in scenario.sources}, {s.name: 0.0 for s in scenario.sources})
-    outcomes = [SessionOutcome(s) for s in sorted(sessions, key=lambda s: s.arrival_s)]
-    n_out = scenario.vehicles.outputs if scenario.vehicles else 0
-    plugged: list[SessionOutcome | None] = [None] * n_out
-    queue_pos = 0
-    flows_sum = np.zeros(len(FLOW_COLUMNS) + len(scenario.sources))
-    per_out = max(int(round(sim.output_interval_s / ctrl_s)), 1)
-    flow_rows: list[FloatArray] = []
-    demand = np.zeros(n_ctrl)
-    previous: Setpoints | None = None
-    for c in range(n_ctrl):
-        t = c * ctrl_s
-        queue_pos = _plug_in(outcomes, plugged, queue_pos, t)
-        _leave(plugged, t)
-        snap = engine.snapshot()
-        site_snap = _site_snapshot(scenario, inputs, snap, plugged, t, ctrl_s, c, previous)
-        sp = decide(site_snap, cfg)
-        for reason in sp.limits:
-            books.limit_counts[reason.source] = books.limit_counts.get(reason.source, 0) + 1
-        amb = inputs.ambient_c[c * steps_per_ctrl : (c + 1) * steps_per_ctrl]
-        delivered = engine.advance(np.full((1, steps_per_ctrl), sp.bess_power_w), amb)[0]
-        flows = _book_interval(
-            scenario, inputs.efficiency, books, sp, delivered, step_s, plugged, t + ctrl_s
-        )
-        demand[c] = flows[0] + flows[1]
-        flows_sum[: len(flows)] += flows
-        flows_sum[5] += float(np.mean(amb))
-        if (c + 1) % per_out == 0:
-            flow_rows.append(flows_sum / per_out)
-            flows_sum = np.zeros_like(flows_sum)
-        previous = sp
-        if progress is not None and c % 500 == 0:
-            progress(c / n_ctrl)
-    end_s = n_ctrl * ctrl_s
-    for oc in plugged:
-        if oc is not None:
-            oc.leave_s = end_s
-    if progress is not None:
-        progress(1.0)
-    return SiteResult(
-        scenario=scenario,
-        engine=engine.result(),
-        source_energy_wh=books.source_ac_wh,
-        source_bus_energy_wh=books.source_bus_wh,
-        vehicles_energy_wh=books.vehicles_wh,
-        loads_energy_wh=books.loads_wh,
-        unserved_load_wh=books.unserved_load_wh,
-        curtailed_wh=books.curtailed_wh,
-        site_converter_loss_wh=books.conv_loss_wh,
-        outcomes=outcomes,
-        flows=_flow_frame(scenario, flow_rows, sim.output_interval_s),
-        demand_power_w=demand,
-        control_interval_s=ctrl_s,
-        limit_counts=books.limit_counts,
-    )
+    engine: Engine
+    timing: AR.Timing
+    site: FloatArray
+    cfg: FloatArray
+    src: tuple[np.ndarray, ...]
+    veh: tuple[FloatArray, FloatArray, FloatArray]
+    ses: tuple[np.ndarray, ...]
+    state: tuple[np.ndarray, ...]
+    ws: tuple[np.ndarray, ...]
+    outcomes: list[SessionOutcome]
 
 
 def _pack_specs(scenario: Scenario) -> list[PackSpec]:
@@ -192,210 +131,281 @@ def _pack_specs(scenario: Scenario) -> list[PackSpec]:
     return [p.model_copy(update={"soc_initial": soc}) for p in scenario.bess.packs]
 
 
-def _plug_in(
-    outcomes: list[SessionOutcome], plugged: list[SessionOutcome | None], pos: int, t: float
-) -> int:
-    """Plug arrived vehicles into free outputs in arrival order; a vehicle whose departure passed
-    while it waited leaves unserved. Returns the index of the first session not yet handled."""
-    while pos < len(outcomes) and outcomes[pos].session.arrival_s <= t:
-        oc = outcomes[pos]
-        if oc.session.departure_s <= t:
-            oc.leave_s = oc.session.departure_s
-            pos += 1
-            continue
-        free = [k for k, p in enumerate(plugged) if p is None]
-        if not free:
-            break
-        plugged[free[0]] = oc
-        oc.output = free[0]
-        oc.plug_in_s = t
-        pos += 1
-    return pos
-
-
-def _leave(plugged: list[SessionOutcome | None], t: float) -> None:
-    """Unplug vehicles whose departure time has come."""
-    for k, oc in enumerate(plugged):
-        if oc is not None and oc.session.departure_s <= t:
-            oc.leave_s = t
-            plugged[k] = None
-
-
-def _pack_limits(snap: EngineSnapshot) -> PackLimits:
-    joined = snap.joined[0] > 0.5
-    return PackLimits(
-        soc=snap.soc[0],
-        max_discharge_power_w=snap.bus_discharge_limit_w[0],
-        max_charge_power_w=snap.bus_charge_limit_w[0],
-        usable_discharge_energy_wh=snap.usable_discharge_energy_wh[0],
-        usable_charge_energy_wh=snap.usable_charge_energy_wh[0],
-        joined=joined,
-        faulted=~joined,
+def _prepare(scenario: Scenario, sessions: list[Session]) -> _Loop:
+    t = AR.timing(scenario)
+    engine = Engine(
+        build_systems([_pack_specs(scenario)], ambient_c=scenario.ambient.mean_temperature_c),
+        EngineConfig(
+            dt_s=t.step_s,
+            output_interval_s=t.output_s,
+            ageing=scenario.simulation.ageing,
+            ageing_interval_s=t.ageing_s,
+        ),
+        max_duration_s=t.n_control * t.control_s,
+    )
+    ids, vm_soc, vm_pow, vm_e = AR.vehicle_tables()
+    outcomes = [SessionOutcome(s) for s in sorted(sessions, key=lambda s: s.arrival_s)]
+    ses = AR.session_arrays([o.session for o in outcomes], ids)
+    oc = np.zeros((len(outcomes), SL.N_OC))
+    oc[:, [SL.OC_OUTPUT]] = -1.0
+    oc[:, [SL.OC_PLUG_S, SL.OC_LEAVE_S, SL.OC_CHARGED_S]] = np.nan
+    n_out = scenario.vehicles.outputs if scenario.vehicles else 0
+    n, m = engine.system.n_packs, len(scenario.sources)
+    state = (
+        np.zeros(SL.N_IST, dtype=np.int64),  # IST
+        np.zeros(n),  # previous pack setpoints
+        np.zeros(n_out),  # previous output powers
+        np.zeros(SL.N_BK),
+        np.zeros((m, 2)),  # per source: input-side and bus-side energy
+        np.zeros((n, 6), dtype=np.int64),
+        np.zeros((n_out, 4), dtype=np.int64),
+        np.zeros((m, 4), dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
+        np.zeros(SL.N_FL + m),
+    )
+    return _Loop(
+        engine=engine,
+        timing=t,
+        site=AR.site_constants(scenario, t),
+        cfg=AR.controller_vector(scenario),
+        src=AR.source_arrays(scenario),
+        veh=(vm_soc, vm_pow, vm_e),
+        ses=(ses, oc, np.full(n_out, -1, dtype=np.int64)),
+        state=state,
+        ws=workspace(0, engine.P, engine.S, engine.tables, t.step_s),
+        outcomes=outcomes,
     )
 
 
-def _site_snapshot(
+def run_scenario(
     scenario: Scenario,
-    inputs: SiteInputs,
-    snap: EngineSnapshot,
-    plugged: list[SessionOutcome | None],
-    t: float,
-    ctrl_s: float,
-    c: int,
-    previous: Setpoints | None,
-) -> SiteSnapshot:
-    """The controller's view at time ``t``: bus-side powers of inputs, outputs and load."""
-    sources = tuple(
-        SourceState(
-            name=s.name,
-            kind=s.kind,
-            available_power_w=float(inputs.available_w[s.name][c]) * inputs.efficiency[s.name],
-            max_power_w=s.max_power_kw * 1000.0 * inputs.efficiency[s.name],
-            priority=s.priority,
-        )
-        for s in scenario.sources
-    )
-    eta_out = scenario.bess.output_efficiency
-    outputs = []
-    conn_w = (scenario.vehicles.connector_max_kw if scenario.vehicles else 0.0) * 1000.0
-    for oc in plugged:
-        if oc is None:
-            outputs.append(OutputState(connector_max_power_w=conn_w / eta_out))
-            continue
-        s = oc.session
-        model = VEHICLE_MODELS[s.vehicle_model]
-        soc = s.soc_arrival + oc.energy_delivered_wh / (model.usable_energy_kwh * 1000.0)
-        vehicle_side = model.output_state(
-            conn_w,
-            s.session_id,
-            soc,
-            max(s.energy_needed_wh - oc.energy_delivered_wh, 0.0),
-            s.arrival_s,
-            s.departure_s,
-        )
-        outputs.append(_to_bus_side(vehicle_side, eta_out))
-    load_bus = float(inputs.load_w[c]) / scenario.bess.load_inverter_efficiency
-    return SiteSnapshot(
-        time_s=t,
-        step_s=ctrl_s,
-        packs=_pack_limits(snap),
-        sources=sources,
-        outputs=tuple(outputs),
-        load_power_w=load_bus,
-        previous=previous,
-    )
+    sessions: list[Session],
+    progress: Callable[[float], None] | None = None,
+    record: bool = False,
+) -> SiteResult:
+    """Simulate ``scenario`` with ``sessions`` (see the module docstring).
 
-
-def _to_bus_side(state: OutputState, eta_out: float) -> OutputState:
-    """An output seen from the DC bus: powers and energies before the output converter."""
-    curve = state.acceptance_curve
-    if curve is not None:
-        curve = (curve[0], tuple(p / eta_out for p in curve[1]))
-    return replace(
-        state,
-        connector_max_power_w=state.connector_max_power_w / eta_out,
-        energy_needed_wh=state.energy_needed_wh / eta_out,
-        acceptance_max_power_w=state.acceptance_max_power_w / eta_out,
-        vehicle_energy_wh=state.vehicle_energy_wh / eta_out,
-        acceptance_curve=curve,
-    )
-
-
-def _book_interval(
-    scenario: Scenario,
-    eff: dict[str, float],
-    books: _Books,
-    sp: Setpoints,
-    delivered_w: FloatArray,
-    step_s: float,
-    plugged: list[SessionOutcome | None],
-    t_end: float,
-) -> FloatArray:
-    """Reconcile setpoints with what the packs did, book energies, advance the vehicles.
-
-    Returns the interval's mean flows in :data:`FLOW_COLUMNS` order (without ambient), followed by
-    each source's mean input power.
+    Parameters
+    ----------
+    scenario : Scenario
+    sessions : list of Session
+    progress : callable, optional
+        Called with the fraction done as the run goes.
+    record : bool
+        Keep every interval's snapshot and decision in :attr:`SiteResult.record` (tests, replay).
     """
-    n = delivered_w.size
-    dur_h = n * step_s / 3600.0
-    bess_bus_wh = float(np.sum(delivered_w)) * step_s / 3600.0
-    asked_wh = sp.bess_power_w * dur_h
-    sinks_bus_wh = (float(np.sum(sp.output_power_w)) + sp.load_served_w) * dur_h
-    src_bus = {k: v * dur_h for k, v in sp.source_power_w.items()}
-    out_scale = 1.0
-    if asked_wh > 0 and bess_bus_wh < asked_wh:
-        # packs delivered less: sinks get less, in proportion
-        avail = sum(src_bus.values()) + bess_bus_wh
-        out_scale = max(avail, 0.0) / sinks_bus_wh if sinks_bus_wh > 0 else 1.0
-    elif asked_wh < 0 and bess_bus_wh > asked_wh:
-        _reduce_sources(scenario, src_bus, bess_bus_wh - asked_wh)
-    out_bus_wh = sp.output_power_w * dur_h * out_scale
-    load_bus_wh = sp.load_served_w * dur_h * out_scale
-    eta_out = scenario.bess.output_efficiency
-    eta_load = scenario.bess.load_inverter_efficiency
-    veh_wh = out_bus_wh * eta_out
-    books.vehicles_wh += float(veh_wh.sum())
-    books.loads_wh += load_bus_wh * eta_load
-    books.unserved_load_wh += sp.unserved_load_w * dur_h + sp.load_served_w * dur_h * (
-        1 - out_scale
+    lp = _prepare(scenario, sessions)
+    t = lp.timing
+    for note in t.notes:
+        log.warning("%s", note)
+    per_chunk = max(CHUNK_STEPS // t.steps_per_control, 1)
+    mpc = scenario.controller.vehicle_algorithm == "mpc"
+    if mpc:
+        per_chunk = 1
+    rows: list[FloatArray] = []
+    recs: list[FloatArray] = []
+    terms = np.zeros(4)
+    done = 0
+    n_out = len(lp.ses[2])
+    while done < t.n_control:
+        n = min(per_chunk, t.n_control - done)
+        inputs = _bus_inputs(scenario, lp, done, n)
+        cfg, plan = lp.cfg, np.zeros(n_out)
+        if mpc:
+            cfg, plan = _mpc_targets(scenario, lp, inputs)
+        chunk_rows, demand, rec = _run_chunk(lp, inputs, n, cfg, plan, record)
+        rows.append(chunk_rows)
+        terms += diesel_terms(demand, t.control_s, scenario.impact)
+        if rec is not None:
+            recs.append(rec)
+        done += n
+        if progress is not None:
+            progress(done / t.n_control)
+    return _result(scenario, lp, rows, terms, np.vstack(recs) if record else None)
+
+
+def run_scenarios(
+    runs: list[tuple[Scenario, list[Session]]], threads: int = 1
+) -> list[SiteResult]:
+    """Run many scenario variants (e.g. different packs, sessions, seeds) in one call.
+
+    Each variant runs the compiled loop, which releases no Python state between chunks, on one
+    of ``threads`` worker threads (numba's compiled code runs without the GIL for the chunk).
+    """
+    if threads <= 1:
+        return [run_scenario(sc, ses) for sc, ses in runs]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda r: run_scenario(*r), runs))
+
+
+@dataclass(frozen=True)
+class _BusInputs:
+    """One chunk of inputs as the loop takes them: bus-side availability [W] of each source
+    (policy order) × interval, bus-side load per interval [W], ambient per step [°C]."""
+
+    available_w: FloatArray
+    load_w: FloatArray
+    ambient_c: FloatArray
+
+
+def _bus_inputs(scenario: Scenario, lp: _Loop, start: int, n: int) -> _BusInputs:
+    """Inputs for control intervals ``[start, start + n)`` at the bus
+    (:func:`~packlife.site.inputs.build_inputs`)."""
+    inputs = build_inputs(scenario, n, lp.timing.control_s, start=start)
+    names = [scenario.sources[j].name for j in AR.source_order(scenario)]
+    avail = np.zeros((len(names), n))
+    for j, (name, eff) in enumerate(zip(names, lp.src[1], strict=True)):
+        avail[j] = inputs.available_w[name] * eff
+    return _BusInputs(
+        avail,
+        inputs.load_w / scenario.bess.load_inverter_efficiency,
+        np.ascontiguousarray(inputs.ambient_c, dtype=float),
     )
-    books.curtailed_wh += sp.curtailed_w * dur_h
-    books.conv_loss_wh += float(out_bus_wh.sum()) * (1 - eta_out) + load_bus_wh * (1 - eta_load)
-    for name, e_bus in src_bus.items():
-        e_in = e_bus / eff[name] if e_bus >= 0 else e_bus * eff[name]
-        books.source_ac_wh[name] += e_in
-        books.source_bus_wh[name] += e_bus
-        books.conv_loss_wh += abs(e_in - e_bus)
-    charging = _advance_vehicles(plugged, veh_wh, t_end)
-    flows = [
-        float(veh_wh.sum()) / dur_h,
-        load_bus_wh * eta_load / dur_h,
-        bess_bus_wh / dur_h,
-        sp.curtailed_w,
-        float(charging),
-    ]
-    for name in (s.name for s in scenario.sources):
-        e_bus = src_bus.get(name, 0.0)
-        flows.append((e_bus / eff[name] if e_bus >= 0 else e_bus * eff[name]) / dur_h)
-    return np.array([*flows[:5], 0.0, *flows[5:]])
 
 
-def _reduce_sources(scenario: Scenario, src_bus: dict[str, float], excess_wh: float) -> None:
-    """Take ``excess_wh`` the packs did not absorb off the inputs: grid/DC, PV, then generator."""
-    rank = {"grid": 0, "dc_charger": 0, "pv": 1, "generator": 2}
-    for s in sorted(scenario.sources, key=lambda s: rank[s.kind]):
-        if excess_wh <= 0:
-            break
-        take = min(max(src_bus.get(s.name, 0.0), 0.0), excess_wh)
-        src_bus[s.name] = src_bus.get(s.name, 0.0) - take
-        excess_wh -= take
+def _mpc_targets(
+    scenario: Scenario, lp: _Loop, inputs: _BusInputs
+) -> tuple[FloatArray, FloatArray]:
+    """The MPC's first-step targets per output for the next interval (HiGHS, in Python) from the
+    same compiled view the loop decides on; on a solver failure LLF decides this interval."""
+    from packlife.control.mpc import mpc_plan_w
+    from packlife.control.vehicles import OutputArrays
+    from packlife.errors import InfeasibleError
+    from packlife.simulation.stepping import pack_limits_now
+
+    t, e = lp.timing, lp.engine
+    ses, oc, plugged = lp.ses
+    ist, prev_pack = lp.state[0], lp.state[1]
+    now = float(ist[SL.IST_CTRL]) * t.control_s
+    SL.plug_and_leave(ses, oc, plugged, ist, now)
+    n, n_out = e.system.n_packs, plugged.shape[0]
+    lim = np.zeros((n, K.N_L))
+    pack_limits_now(0, t.step_s, e.P, e.S, e.tables, lp.ws, lim)
+    joined = (e.P[0, :, K.P_JOINED] >= 0.5).astype(np.int64)
+    cap = np.maximum(np.minimum(inputs.available_w[:, 0], lp.src[2]), 0.0)
+    res = np.zeros(KN.N_RES)
+    budget = KN.vehicle_budget_w(
+        t.control_s, lp.cfg, lim[:, K.L_BUS_DIS_W].copy(), lim[:, K.L_BUS_CH_W].copy(),
+        lim[:, K.L_E_DIS_WH].copy(), lim[:, K.L_E_CH_WH].copy(), joined, 1 - joined, prev_pack,
+        lp.src[0], cap, float(inputs.load_w[0]), np.zeros(n), np.zeros(n),
+        np.zeros(n, dtype=np.int64), res,
+    )  # fmt: skip
+    flags = np.zeros(n_out, dtype=np.int64)
+    conn, acc, need, arr, dep = (np.zeros(n_out) for _ in range(5))
+    SL.output_view(ses, oc, plugged, *lp.veh, lp.site, now, flags, conn, acc, need, arr, dep)
+    active = flags.astype(bool)
+    rate = np.where(active, np.maximum(np.minimum(conn, acc), 0.0), 0.0)
+    arrays = OutputArrays(
+        active, rate, np.minimum(rate, need * 3600.0 / t.control_s), need, arr, dep
+    )
+    horizon = AR.controller_config(scenario).mpc_horizon_steps
+    try:
+        return lp.cfg, mpc_plan_w(arrays, now, t.control_s, budget, horizon)[:, 0]
+    except InfeasibleError:  # a solver failure must not stop the site: LLF decides
+        cfg = lp.cfg.copy()
+        cfg[KN.CFG_ALGORITHM] = KN.ALG_LLF
+        return cfg, np.zeros(n_out)
 
 
-def _advance_vehicles(
-    plugged: list[SessionOutcome | None], veh_wh: FloatArray, t_end: float
-) -> int:
-    """Add each output's energy to its vehicle; a vehicle that reached its target leaves."""
-    charging = 0
-    for k, oc in enumerate(plugged):
-        if oc is None:
-            continue
-        if veh_wh[k] > 0:
-            charging += 1
-        oc.energy_delivered_wh += float(veh_wh[k])
-        if oc.energy_delivered_wh >= oc.session.energy_needed_wh - _FULL_TOLERANCE_WH:
-            oc.fully_charged = True
-            oc.charged_s = t_end
-            oc.leave_s = t_end
-            plugged[k] = None
-    return charging
+def _run_chunk(
+    lp: _Loop, inputs: _BusInputs, n: int, cfg: FloatArray, plan: FloatArray, record: bool
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """The compiled loop over ``n`` control intervals."""
+    t = lp.timing
+    e = lp.engine
+    m = inputs.available_w.shape[0]
+    eng = e.state_arrays()
+    flow_rows = np.zeros((n // t.controls_per_row + 1, SL.N_FL + m))
+    demand = np.zeros(n)
+    width = SL.rec_width(e.system.n_packs, m, len(lp.ses[2]))
+    rec = np.zeros((n if record else 0, width))
+    n_rows = SL.run_site_chunk(
+        n, lp.site, cfg, eng, e.tables, lp.ws, (*lp.src, inputs.available_w), inputs.load_w,
+        inputs.ambient_c, lp.veh, lp.ses, lp.state, plan, flow_rows, demand, rec,
+    )  # fmt: skip
+    e.advance_clock(n * t.steps_per_control)
+    return flow_rows[:n_rows], demand, rec if record else None
+
+
+def _result(
+    scenario: Scenario,
+    lp: _Loop,
+    rows: list[FloatArray],
+    terms: FloatArray,
+    record: FloatArray | None,
+) -> SiteResult:
+    """Collect the loop's arrays into a :class:`SiteResult`."""
+    t = lp.timing
+    order = AR.source_order(scenario)
+    names = [scenario.sources[j].name for j in order]
+    _, oc, _ = lp.ses
+    end_s = t.n_control * t.control_s
+    for i, o in enumerate(lp.outcomes):
+        o.output = int(oc[i, SL.OC_OUTPUT])
+        o.plug_in_s = float(oc[i, SL.OC_PLUG_S])
+        o.leave_s = float(oc[i, SL.OC_LEAVE_S])
+        o.energy_delivered_wh = float(oc[i, SL.OC_DELIVERED_WH])
+        o.fully_charged = bool(oc[i, SL.OC_FULL] > 0.5)
+        o.charged_s = float(oc[i, SL.OC_CHARGED_S])
+        if o.output >= 0 and np.isnan(o.leave_s):
+            o.leave_s = end_s  # still plugged in at the end
+    bk, src_bk = lp.state[3], lp.state[4]
+    return SiteResult(
+        scenario=scenario,
+        engine=lp.engine.result(),
+        source_energy_wh={s.name: float(src_bk[names.index(s.name), 0]) for s in scenario.sources},
+        source_bus_energy_wh={
+            s.name: float(src_bk[names.index(s.name), 1]) for s in scenario.sources
+        },
+        vehicles_energy_wh=float(bk[SL.BK_VEHICLES]),
+        loads_energy_wh=float(bk[SL.BK_LOADS]),
+        unserved_load_wh=float(bk[SL.BK_UNSERVED]),
+        curtailed_wh=float(bk[SL.BK_CURTAILED]),
+        site_converter_loss_wh=float(bk[SL.BK_CONV_LOSS]),
+        outcomes=lp.outcomes,
+        flows=_flow_frame(scenario, rows, names, t.output_s),
+        diesel_terms=terms,
+        control_interval_s=t.control_s,
+        limit_counts=_limit_counts(scenario, lp, names),
+        pack_shortfall_wh=lp.engine.state_arrays()[4][0].copy(),
+        notes=t.notes,
+        record=record,
+    )
+
+
+def _limit_counts(scenario: Scenario, lp: _Loop, names: list[str]) -> dict[str, int]:
+    """Intervals in which each limit bound, keyed by who bound (as :func:`decide` words it)."""
+    cnt_pk, cnt_out, cnt_src, cnt_site = lp.state[5], lp.state[6], lp.state[7], lp.state[8]
+    ramp = AR.controller_config(scenario).pack_ramp_w_per_s
+    connector_w = scenario.vehicles.connector_max_kw * 1000.0 if scenario.vehicles else 0.0
+    counts: dict[str, int] = {}
+
+    def add(key: str, value: int) -> None:
+        if value > 0:
+            counts[key] = counts.get(key, 0) + int(value)
+
+    for i in range(cnt_pk.shape[0]):
+        for code in range(1, cnt_pk.shape[1]):
+            add(pack_reason(i, code, "", ramp), cnt_pk[i, code])
+    for k in range(cnt_out.shape[0]):
+        for code in range(1, cnt_out.shape[1]):
+            add(output_reason(k, code, connector_w), cnt_out[k, code])
+    for j, name in enumerate(names):
+        for code in range(1, cnt_src.shape[1]):
+            add(source_reason(name, code, lp.src[2][j])[1], cnt_src[j, code])
+    add(LOAD_REASON, cnt_site[SL.CNT_LOAD])
+    add(BUDGET_REASON, cnt_site[SL.CNT_BUDGET])
+    return counts
 
 
 def _flow_frame(
-    scenario: Scenario, rows: list[FloatArray], output_interval_s: float
+    scenario: Scenario, rows: list[FloatArray], names: list[str], output_interval_s: float
 ) -> pd.DataFrame:
+    """Site flows per output interval, sources in scenario order."""
+    data = np.vstack(rows) if rows else np.zeros((0, SL.N_FL + len(names)))
     cols = list(FLOW_COLUMNS) + [f"source_{s.name}_power_w" for s in scenario.sources]
-    data = np.vstack(rows) if rows else np.zeros((0, len(cols)))
-    frame = pd.DataFrame(data, columns=cols)
+    src_cols = [SL.N_FL + names.index(s.name) for s in scenario.sources]
+    frame = pd.DataFrame(data[:, list(range(SL.N_FL)) + src_cols], columns=cols)
     start = pd.Timestamp(scenario.simulation.start)
     frame.insert(
         0,

@@ -8,44 +8,18 @@ import numpy as np
 
 from packlife.catalog import get_pack_model
 from packlife.impact import diesel_co2_kg, fuel_curve_for_rating, fuel_litres_per_step, grid_co2_kg
+from packlife.site.diesel import diesel_baseline_from_terms
 from packlife.site.run import SiteResult
 
 KWH = 1000.0
 
 
 def diesel_baseline(result: SiteResult) -> dict[str, float]:
-    """A diesel generator serving the same demand (vehicles + loads) at the same times.
-
-    Fuel follows the linear (HOMER) curve of a set of the scenario's rating with its minimum load;
-    demand above the rating is served by running longer at full load (full-load L/kWh).
-    """
-    imp = result.scenario.impact
-    curve = fuel_curve_for_rating(imp.genset_rated_kw)
-    rated_w = imp.genset_rated_kw * 1000.0
-    demand = result.demand_power_w
-    dt_s = result.control_interval_s
-    served = np.minimum(demand, rated_w)
-    litres = float(
-        np.sum(
-            fuel_litres_per_step(
-                served,
-                dt_s,
-                imp.genset_rated_kw,
-                curve.f0_lph_per_kw_rated,
-                curve.f1_lph_per_kw,
-                imp.genset_min_load_fraction,
-            )
-        )
+    """A diesel generator serving the same demand at the same times
+    (:mod:`packlife.site.diesel`)."""
+    return diesel_baseline_from_terms(
+        result.diesel_terms, result.control_interval_s, result.scenario.impact
     )
-    excess_kwh = float(np.sum(demand - served)) * dt_s / 3600.0 / KWH
-    full_load_l_per_kwh = curve.f0_lph_per_kw_rated + curve.f1_lph_per_kw
-    litres += excess_kwh * full_load_l_per_kwh
-    hours = float(np.count_nonzero(demand > 0)) * dt_s / 3600.0 + excess_kwh / imp.genset_rated_kw
-    return {
-        "litres": litres,
-        "generator_hours": hours,
-        "energy_kwh": float(np.sum(demand)) * dt_s / 3.6e6,
-    }
 
 
 def _direct_power_kw(result: SiteResult) -> float:
