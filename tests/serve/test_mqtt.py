@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("aiomqtt", reason="needs the 'serve' extra (aiomqtt)")
@@ -143,7 +144,7 @@ def test_broker_down_control_continues_and_telemetry_is_republished(
 
 
 def test_operator_isolation_expires_unless_refreshed(scenario: Scenario, tmp_path: Path) -> None:
-    async def main() -> tuple[float, float, list[str]]:
+    async def main() -> tuple[int, float, float, float, bool, list[str]]:
         site, rt, store = await start_site(scenario, tmp_path)
         pub = MqttPublisher("127.0.0.1", 9, "packlife-test/x", 7, 9)  # never connects
         rt.publisher = pub
@@ -151,23 +152,35 @@ def test_operator_isolation_expires_unless_refreshed(scenario: Scenario, tmp_pat
         task = asyncio.create_task(rt.run(stop))
         try:
             await wait_cycles(rt, 3)
-            pub.on_command("packlife-test/x/cmd/pack/3/isolate", b'{"isolate": true, "ttl_s": 0.3}')
+            before = np.array(rt.previous.pack_power_w)
+            victim = int(np.argmax(np.abs(before)))
+            body = b'{"isolate": true, "ttl_s": 0.3}'
+            pub.on_command(f"packlife-test/x/cmd/pack/{victim}/isolate", body)
             pub.on_command("packlife-test/x/cmd/pack/99/isolate", b'{"isolate": true}')
             pub.on_command("packlife-test/x/cmd/pack/1/isolate", b"not json")
             await wait_cycles(rt, 2)
-            during = float(rt.previous.pack_power_w[3])
+            during = np.array(rt.previous.pack_power_w)
             await asyncio.sleep(0.4)
             await wait_cycles(rt, 3)
-            after = float(rt.previous.pack_power_w[3])
+            back = bool(rt._pack_ok[victim])
             kinds = [e["kind"] for e in store.read_events("t")]
         finally:
             stop.set()
             await task
             await site.stop()
             store.close()
-        return during, after, kinds
+        return (
+            victim,
+            float(before[victim]),
+            float(during[victim]),
+            float(during.sum() - before.sum()),
+            back,
+            kinds,
+        )
 
-    during, after, kinds = asyncio.run(main())
+    _victim, before, during, total_change, back, kinds = asyncio.run(main())
+    assert abs(before) > 500.0
     assert during == 0.0
-    assert after < -500.0  # the command lapsed; pack 3 charges again
+    assert abs(total_change) < 0.05 * abs(before)  # the others took its power
+    assert back  # the command lapsed: the pack is back in the allocation
     assert "operator" in kinds and "rejoin" in kinds

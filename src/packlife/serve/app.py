@@ -13,8 +13,9 @@ from packlife.serve.adapters.sunspec import Endpoint, PackAdapter, PcsAdapter
 from packlife.serve.config import DevicesConfig
 from packlife.serve.runtime import LoopSettings, Publisher, Runtime
 from packlife.serve.store import TelemetryStore
+from packlife.site.arrays import controller_config, input_efficiencies
 from packlife.site.scenario import Scenario
-from packlife.site.snapshot import controller_config, source_efficiencies
+from packlife.site.snapshot import converter_parameters
 
 
 def build_runtime(
@@ -35,7 +36,7 @@ def build_runtime(
         PackAdapter(i, Endpoint(d.host, d.port, d.unit_id), revert_s, timeout)
         for i, d in enumerate(devices.packs)
     ]
-    eff = source_efficiencies(scenario)
+    eff = input_efficiencies(scenario)
     pcs = [
         PcsAdapter(d.source, eff[d.source], Endpoint(d.host, d.port, d.unit_id), revert_s, timeout)
         for d in devices.pcs
@@ -83,4 +84,5 @@ def build_runtime(
         run_id=run_id or uuid.uuid4().hex[:12],
         serials=serials,
         csms=csms,
+        converters=converter_parameters(scenario),
     )

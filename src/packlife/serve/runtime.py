@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from packlife._typing import FloatArray
 from packlife.control.controller import decide
 from packlife.control.types import ControllerConfig, Setpoints, SiteSnapshot
 from packlife.serve.adapters.mqtt import MqttPublisher
@@ -101,12 +102,14 @@ class Runtime:
         run_id: str = "serve",
         serials: list[str] | None = None,
         csms: CsmsAdapter | None = None,
+        converters: tuple[FloatArray, FloatArray, FloatArray] | None = None,
     ) -> None:
         self.scenario = scenario
         self.controller = controller
         self.packs = packs
         self.pcs = pcs
         self.csms = csms
+        self.converters = converters
         self.settings = settings
         self.store = store
         self.publisher = publisher
@@ -168,6 +171,7 @@ class Runtime:
             self._site_time(),
             self.settings.period_s * self.settings.time_scale,
             self.previous,
+            self.converters,
         )
         raw = decide(snap, self.controller)
         if self.settings.record:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from packlife._typing import FloatArray
 from packlife.control.types import OutputState, Setpoints, SiteSnapshot
 from packlife.serve.state import DeviceCache, is_fresh
+from packlife.site.arrays import input_efficiencies
 from packlife.site.scenario import Scenario
 from packlife.site.snapshot import (
     bus_sources,
@@ -20,7 +22,6 @@ from packlife.site.snapshot import (
     measured_output,
     pack_limits,
     site_snapshot,
-    source_efficiencies,
 )
 
 
@@ -74,8 +75,10 @@ def freeze(
     time_s: float,
     step_s: float,
     previous: Setpoints | None,
+    converters: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> SiteSnapshot:
-    """The controller's snapshot at site time ``time_s`` from the cached readings."""
+    """The controller's snapshot at site time ``time_s`` from the cached readings
+    (``converters``: :func:`packlife.site.snapshot.converter_parameters`)."""
     n = len(cache.packs)
     cols = np.zeros((6, n))
     for i, r in enumerate(cache.packs):
@@ -89,12 +92,12 @@ def freeze(
                 r.usable_discharge_energy_wh,
                 r.usable_charge_energy_wh,
             )
-    packs = pack_limits(cols[0], cols[1], cols[2], cols[3], cols[4], health.packs)
+    packs = pack_limits(cols[0], cols[1], cols[2], cols[3], cols[4], health.packs, converters)
     available = {
         name: (r.available_w if r is not None and health.sources[name] else 0.0)
         for name, r in cache.sources.items()
     }
-    sources = bus_sources(scenario, available, source_efficiencies(scenario))
+    sources = bus_sources(scenario, available, input_efficiencies(scenario))
     outputs: list[OutputState] = []
     for k, e in enumerate(cache.evses):
         if e is None or not health.evses[k]:

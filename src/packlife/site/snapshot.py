@@ -1,9 +1,10 @@
-"""The controller's view of a site, built one way for ``packlife simulate`` and ``packlife serve``.
+"""The controller's view of a live site as a :class:`~packlife.control.types.SiteSnapshot`.
 
-Both the simulated site (:mod:`packlife.site.run`) and the live service (:mod:`packlife.serve`)
-turn what they know — pack limits, what each input can supply on its own side, the vehicles on the
-outputs, the site load — into a :class:`~packlife.control.types.SiteSnapshot` with these functions,
-so :func:`packlife.control.controller.decide` sees the same numbers whichever of them calls it. All
+The live service (:mod:`packlife.serve`) turns what its devices report — pack limits, what each
+input can supply on its own side, the vehicles on the outputs — into the snapshot
+:func:`packlife.control.controller.decide` takes, with the simulator's conventions and the
+simulator's own parameters (input efficiencies and controller settings from
+:mod:`packlife.site.arrays`, pack converter parameters from the system the engine builds). All
 powers in the snapshot are at the DC bus: inputs after their converter, outputs and the load before
 theirs.
 """
@@ -17,38 +18,27 @@ import numpy as np
 
 from packlife._typing import FloatArray
 from packlife.control.types import (
-    ControllerConfig,
     OutputState,
     PackLimits,
     Setpoints,
     SiteSnapshot,
     SourceState,
 )
-from packlife.control.vehicles import VEHICLE_MODELS
 from packlife.site.scenario import Scenario
 
 
-def controller_config(scenario: Scenario) -> ControllerConfig:
-    """The controller settings a scenario asks for."""
-    c = scenario.controller
-    return ControllerConfig(
-        vehicle_algorithm=c.vehicle_algorithm,
-        pack_split=c.pack_split,
-        min_output_power_w=c.min_output_power_kw * 1000.0,
+def converter_parameters(scenario: Scenario) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each pack converter's rating [W] and Notton loss coefficients k0, k2, as the simulator
+    builds them from the scenario's packs (so the live split runs the same converters)."""
+    from packlife.simulation import kernel as K
+    from packlife.simulation.system import build_systems
+
+    P = build_systems([list(scenario.bess.packs)]).P
+    return (
+        P[0, :, K.P_CONV_RATED_W].copy(),
+        P[0, :, K.P_CONV_K0].copy(),
+        P[0, :, K.P_CONV_K2].copy(),
     )
-
-
-def source_efficiencies(scenario: Scenario) -> dict[str, float]:
-    """Efficiency of each input to the DC bus, by source name (grid/PV/generator via the site
-    inverter, a DC charger via the CCS inlet)."""
-    b = scenario.bess
-    by_kind = {
-        "grid": b.grid_inverter_efficiency,
-        "pv": b.grid_inverter_efficiency,
-        "generator": b.grid_inverter_efficiency,
-        "dc_charger": b.dc_inlet_efficiency,
-    }
-    return {s.name: by_kind[s.kind] for s in scenario.sources}
 
 
 def bus_sources(
@@ -92,23 +82,6 @@ def idle_output(scenario: Scenario) -> OutputState:
     return OutputState(connector_max_power_w=connector_max_w(scenario) / _eta_out(scenario))
 
 
-def vehicle_output(
-    scenario: Scenario,
-    session_id: str,
-    vehicle_model: str,
-    soc: float,
-    energy_needed_wh: float,
-    arrival_s: float,
-    departure_s: float,
-) -> OutputState:
-    """An output with a known vehicle model on it (vehicle-side values in), seen from the bus."""
-    model = VEHICLE_MODELS[vehicle_model]
-    side = model.output_state(
-        connector_max_w(scenario), session_id, soc, energy_needed_wh, arrival_s, departure_s
-    )
-    return to_bus_side(side, _eta_out(scenario))
-
-
 def measured_output(
     scenario: Scenario,
     session_id: str,
@@ -139,9 +112,12 @@ def pack_limits(
     usable_discharge_energy_wh: FloatArray,
     usable_charge_energy_wh: FloatArray,
     joined: Sequence[bool] | FloatArray,
-    limit_notes: tuple[str, ...] = (),
+    converters: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> PackLimits:
-    """Pack limits at the bus; a pack not joined counts as faulted (it carries no power)."""
+    """Pack limits at the bus; a pack not joined counts as faulted (it carries no power).
+
+    ``converters`` are :func:`converter_parameters` (with them the split runs only as many pack
+    converters as minimise their losses, as in the simulator)."""
     ok = np.asarray(joined, dtype=bool)
     return PackLimits(
         soc=np.asarray(soc, dtype=float),
@@ -151,7 +127,9 @@ def pack_limits(
         usable_charge_energy_wh=np.asarray(usable_charge_energy_wh, dtype=float),
         joined=ok,
         faulted=~ok,
-        limit_notes=limit_notes,
+        converter_rated_w=converters[0] if converters else None,
+        converter_k0=converters[1] if converters else None,
+        converter_k2=converters[2] if converters else None,
     )
 
 

@@ -22,9 +22,9 @@ from packlife.serve.virtual.devices import VirtualSunSpecDevice
 from packlife.simulation import kernel as K
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import build_systems
+from packlife.site.arrays import input_efficiencies
 from packlife.site.inputs import build_inputs
 from packlife.site.scenario import Scenario
-from packlife.site.snapshot import source_efficiencies
 
 # scale factors the virtual devices publish (10 W, 10 Wh, 0.01 %, 0.1 °C resolution)
 _SF = {"W": 1, "WH": 1, "PCT": -2, "TMP": -1}
@@ -173,7 +173,7 @@ class VirtualPlant:
         self.refresh(cmd, float(np.mean(delivered)))
 
     def _book_sources(self, needed_bus_w: float, duration_s: float) -> None:
-        eff = source_efficiencies(self.scenario)
+        eff = input_efficiencies(self.scenario)
         cmd = {k: max(-d.effective_wset_w(), 0.0) * eff[k] for k, d in self.pcs.items()}
         total = sum(cmd.values())
         if total <= 0.0:
