@@ -77,6 +77,7 @@ class VirtualPlant:
         }
         self.delivered_wh = 0.0
         self.source_wh = {s.name: 0.0 for s in scenario.sources}
+        self._bus_need_wh = 0.0
         # compile the engine's kernels now (zero steps), not inside the first tick of the loop
         drive_engine(self.engine, np.zeros(len(packs)), np.zeros(0))
         self.refresh()
@@ -147,18 +148,17 @@ class VirtualPlant:
         return dev.effective_wset_w()
 
     # ------------------------------------------------------------ stepping
-    def tick(self, sinks_bus_w: float = 0.0) -> None:
+    def tick(self, sinks_bus_wh: float = 0.0) -> bool:
         """Advance the engine to the plant clock and refresh every register image.
 
-        ``sinks_bus_w`` is what the outputs draw from the DC bus now [W]. The inputs close the bus
-        balance: together they supply ``sinks − BESS delivered``, each at most its commanded
-        power (in proportion to the commands), so energy an input was asked for but the bus could
-        not take is not booked.
+        ``sinks_bus_wh`` is the energy the outputs took from the DC bus since the last tick that
+        advanced [Wh]. The inputs close the bus balance (:meth:`_book_sources`). Returns whether
+        the engine advanced (the sinks were booked).
         """
         target = int(math.floor(self.now_s() / self.dt_s + 1e-9))
         n = target - int(round(self.engine.time_s / self.dt_s))
         if n <= 0:
-            return
+            return False
         cmd = np.array([self.pack_command_w(i) for i in range(len(self.packs))])
         for i, dev in enumerate(self.packs):
             joined = dev.get(803, "string.0.StrSetCon") != 2 and dev.heartbeat_ok()
@@ -166,21 +166,29 @@ class VirtualPlant:
         k0 = int(round(self.engine.time_s / self.dt_s))
         amb = self.inputs.ambient_c[k0 : k0 + n]
         if amb.size == 0:
-            return
+            return False
         delivered = drive_engine(self.engine, cmd, amb)
         self.delivered_wh += float(np.sum(delivered)) * self.dt_s / 3600.0
-        self._book_sources(sinks_bus_w - float(np.mean(delivered)), amb.size * self.dt_s)
+        duration_s = amb.size * self.dt_s
+        bess_wh = float(np.sum(delivered)) * self.dt_s / 3600.0
+        self._book_sources((sinks_bus_wh - bess_wh) * 3600.0 / duration_s, duration_s)
         self.refresh(cmd, float(np.mean(delivered)))
+        return True
 
     def _book_sources(self, needed_bus_w: float, duration_s: float) -> None:
-        eff = input_efficiencies(self.scenario)
-        cmd = {k: max(-d.effective_wset_w(), 0.0) * eff[k] for k, d in self.pcs.items()}
-        total = sum(cmd.values())
-        if total <= 0.0:
+        """The inputs are the bus slack: they supply what the sinks took and the BESS did not
+        give, split in proportion to their commands; a surplus (timing between the station's and
+        the plant's ticks) is carried to the next booking rather than booked as export."""
+        self._bus_need_wh += needed_bus_w * duration_s / 3600.0
+        if self._bus_need_wh <= 0.0:
             return
-        supplied = min(max(needed_bus_w, 0.0), total)
-        for k, c in cmd.items():
-            self.source_wh[k] += supplied * c / total / eff[k] * duration_s / 3600.0
+        eff = input_efficiencies(self.scenario)
+        cmd = {k: max(-d.effective_wset_w(), 0.0) for k, d in self.pcs.items()}
+        total = sum(cmd.values())
+        share = {k: (c / total if total > 0 else 1.0 / len(cmd)) for k, c in cmd.items()}
+        for k in cmd:
+            self.source_wh[k] += self._bus_need_wh * share[k] / eff[k]
+        self._bus_need_wh = 0.0
 
     def refresh(self, cmd: FloatArray | None = None, delivered_w: float = 0.0) -> None:
         """Write the engine's state into the pack images and the inputs into the PCS images."""

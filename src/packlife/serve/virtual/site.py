@@ -56,6 +56,7 @@ class VirtualSite:
         )
         self._task: asyncio.Task[None] | None = None
         self.queue = SessionQueue(sessions or [])
+        self._booked_wh = 0.0
         self.stations: list[VirtualStation] = []
         v = scenario.vehicles
         if v is not None:
@@ -102,18 +103,19 @@ class VirtualSite:
     async def _tick(self) -> None:
         k = 0
         while not self.plant.done():
-            self.plant.tick(self.sinks_bus_w())
+            self._plant_tick()
             if k % 4 == 0:
                 await self._tick_stations()
             k += 1
             await asyncio.sleep(self.period_s / 4)
-        self.plant.tick(self.sinks_bus_w())
         await self._tick_stations()
+        self._plant_tick()
 
-    def sinks_bus_w(self) -> float:
-        """What the vehicles draw from the DC bus now [W] (before the output converters)."""
-        eta = self.scenario.bess.output_efficiency
-        return sum(p.power_w for st in self.stations for p in st.plugs.values() if p) / eta
+    def _plant_tick(self) -> None:
+        """Advance the plant with the energy the vehicles took since the last booking."""
+        taken = self.queue.energy_wh - self._booked_wh
+        if self.plant.tick(taken / self.scenario.bess.output_efficiency):
+            self._booked_wh = self.queue.energy_wh
 
     async def _tick_stations(self) -> None:
         for st in self.stations:

@@ -160,9 +160,11 @@ class VirtualStation:
         for evse_id, plug in self.plugs.items():
             if plug is None:
                 continue
-            plug.delivered_wh += plug.power_w * dt_h
-            self.queue.energy_wh += plug.power_w * dt_h
             s = plug.session
+            # a vehicle takes no more than it still needs (its BMS stops it when full)
+            e = min(plug.power_w * dt_h, max(s.energy_needed_wh - plug.delivered_wh, 0.0))
+            plug.delivered_wh += e
+            self.queue.energy_wh += e
             if plug.delivered_wh >= s.energy_needed_wh - 1.0 or now >= s.departure_s:
                 await self._end(evse_id, plug)
         await self._plug_in(now)
