@@ -211,3 +211,45 @@ def test_cli_invalid_config_exits_2(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "devices.bogus" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    """`packlife serve --virtual` prints what it controls; SIGINT stops it with exit status 0."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "packlife.cli.main",
+            "serve",
+            "--virtual",
+            "jlr-test-site",
+            "--time-scale",
+            "600",
+            "--period",
+            "0.1",
+            "--db",
+            f"sqlite:///{tmp_path / 'c.db'}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            if "telemetry store" in line:
+                break
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    head = "".join(lines)
+    assert "pack[6]  SunSpec Modbus/TCP 127.0.0.1:" in head
+    assert "station VDC1 (9 EVSEs)  OCPP 2.0.1 CSMS ws://127.0.0.1:" in head
+    assert proc.returncode == 0, err
+    assert "set-points returned to 0 W" in out
+    assert "Traceback" not in err
