@@ -33,6 +33,17 @@ def serve_cmd(
     db: str | None = typer.Option(
         None, "--db", help="Telemetry store URL (default: the config's store_url)."
     ),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="On stop, record each pack's operating summary in the registry (--registry-db).",
+    ),
+    registry_db: str | None = typer.Option(
+        None,
+        "--registry-db",
+        envvar="PACKLIFE_DB_URL",
+        help="Registry database URL for --record (default: local SQLite).",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every event."),
 ) -> None:
     """Operate a site: poll devices, decide with the simulator's controller, clamp, write, store."""
@@ -50,7 +61,11 @@ def serve_cmd(
         raise PacklifeError(f"--period must lie in (0, 60] s, got {period}")
     if days is not None and not 0 < days <= 366:
         raise PacklifeError(f"--days must lie in (0, 366], got {days}")
-    asyncio.run(_serve(config, virtual, time_scale, period, cycles, db, days))
+    asyncio.run(
+        _serve(
+            config, virtual, time_scale, period, cycles, db, days, registry_db if record else None
+        )
+    )
 
 
 async def _serve(
@@ -61,6 +76,7 @@ async def _serve(
     cycles: int | None,
     db: str | None,
     days: float | None,
+    record_to: str | None,
 ) -> None:
     from packlife.cli.simulate import _sessions  # the same sessions `packlife simulate` uses
     from packlife.serve.app import build_runtime
@@ -106,6 +122,11 @@ async def _serve(
             watcher.cancel()
         if site is not None:
             await site.stop()
+        if record_to is not None:
+            from packlife.serve.records import operating_summaries, record_run
+
+            n = record_run(record_to, operating_summaries(store, runtime.run_id, scenario))
+            console.print(f"recorded operating summaries of {n} packs in the registry")
         store.close()
     late = np.asarray(stats.lateness_s) * 1000.0
     console.print(

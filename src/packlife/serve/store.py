@@ -166,6 +166,16 @@ class TelemetryStore:
             )
             return [dict(r._mapping) for r in rows]
 
+    def read_cycles(self, run_id: str) -> list[dict[str, Any]]:
+        """Cycle rows of a run ordered by cycle."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self.cycles.select()
+                .where(self.cycles.c.run_id == run_id)
+                .order_by(self.cycles.c.cycle)
+            )
+            return [dict(r._mapping) for r in rows]
+
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
