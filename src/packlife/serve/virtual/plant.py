@@ -4,7 +4,8 @@ One device per pack string (models 1, 713, 802, 803, 704) and one PCS per input 
 The plant runs on its own clock (simulated seconds = wall seconds × ``time_scale``); each
 :meth:`VirtualPlant.tick` advances the engine to that clock in whole engine steps with the power
 each string converter runs at (after reversion, heartbeat and contactor), then refreshes every
-register image from the engine's state and the scenario's input availability.
+register image from the engine's state and the scenario's input availability. The engine applies
+each pack's set-point exactly as the simulator's site loop does (:class:`PackDriver`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from packlife.serve import sunspec_map as sm
 from packlife.serve.virtual.devices import VirtualSunSpecDevice
 from packlife.simulation import kernel as K
 from packlife.simulation.engine import Engine, EngineConfig
+from packlife.simulation.stepping import after_step, apply_setpoints, workspace
 from packlife.simulation.system import build_systems
 from packlife.site.arrays import input_efficiencies
 from packlife.site.inputs import build_inputs
@@ -30,15 +32,47 @@ from packlife.site.scenario import Scenario
 _SF = {"W": 1, "WH": 1, "PCT": -2, "TMP": -1}
 
 
-def drive_engine(engine: Engine, pack_power_w: FloatArray, ambient_c: FloatArray) -> FloatArray:
-    """Advance ``engine`` with each pack's commanded bus power for ``len(ambient_c)`` steps.
+class PackDriver:
+    """Applies each pack's set-point to the engine step by step, exactly as the simulator's site
+    loop does (:func:`packlife.simulation.stepping.apply_setpoints`, then ageing and traces)."""
 
-    The ONE place that drives the engine. Until ``Engine.advance_packs`` lands, the engine is
-    asked for the total and splits it by its own rule; returns the bus power delivered [W].
-    """
-    total = float(np.sum(pack_power_w))
-    delivered = engine.advance(np.full((1, ambient_c.size), total), ambient_c)[0]
-    return np.asarray(delivered, dtype=float)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dt = engine.config.dt_s
+        self.age_every = int(round(engine.config.ageing_interval_s / dt))
+        self.out_every = int(round(engine.config.output_interval_s / dt))
+        self.ws = workspace(0, engine.P, engine.S, engine.tables, dt)
+        self._compile()
+
+    def _compile(self) -> None:
+        """Run one step on copies so numba compiles now, not inside the first tick."""
+        P, S, A, _B, SH, tr_acc, trace, _, _ = self.engine.state_arrays()
+        cp = [x.copy() for x in (P, S, A, SH, tr_acc, trace)]
+        ws = workspace(0, cp[0], cp[1], self.engine.tables, self.engine.config.dt_s)
+        bus = np.empty(P.shape[1])
+        apply_setpoints(0, np.zeros(P.shape[1]), False, self.engine.config.dt_s, 20.0, cp[0],
+                        cp[1], cp[2], cp[3], self.engine.tables, ws, cp[4], bus)  # fmt: skip
+        after_step(0, 1, cp[0], cp[1], cp[2], self.engine.tables, self.age_every,
+                   self.engine.config.ageing, self.out_every, cp[4], cp[5])  # fmt: skip
+
+    def drive(self, pack_power_w: FloatArray, ambient_c: FloatArray) -> FloatArray:
+        """Hold ``pack_power_w`` [W, bus side] for ``len(ambient_c)`` steps; returns each pack's
+        mean bus power delivered [W]."""
+        eng = self.engine
+        P, S, A, _B, SH, tr_acc, trace, _, _ = eng.state_arrays()
+        dt = eng.config.dt_s
+        sp = np.ascontiguousarray(pack_power_w, dtype=float)
+        bus = np.empty(P.shape[1])
+        acc = np.zeros(P.shape[1])
+        for amb in ambient_c:
+            apply_setpoints(0, sp, False, dt, float(amb), P, S, A, SH, eng.tables, self.ws,
+                            tr_acc, bus)  # fmt: skip
+            acc += bus
+            eng.advance_clock(1)
+            g = int(round(eng.time_s / dt))
+            after_step(0, g, P, S, A, eng.tables, self.age_every, eng.config.ageing,
+                       self.out_every, tr_acc, trace)  # fmt: skip
+        return acc / max(ambient_c.size, 1)
 
 
 class VirtualPlant:
@@ -78,8 +112,7 @@ class VirtualPlant:
         self.delivered_wh = 0.0
         self.source_wh = {s.name: 0.0 for s in scenario.sources}
         self._bus_need_wh = 0.0
-        # compile the engine's kernels now (zero steps), not inside the first tick of the loop
-        drive_engine(self.engine, np.zeros(len(packs)), np.zeros(0))
+        self.driver = PackDriver(self.engine)
         self.refresh()
 
     # ------------------------------------------------------------ clock
@@ -167,12 +200,13 @@ class VirtualPlant:
         amb = self.inputs.ambient_c[k0 : k0 + n]
         if amb.size == 0:
             return False
-        delivered = drive_engine(self.engine, cmd, amb)
+        pack_bus = self.driver.drive(cmd, amb)
+        delivered = np.full(amb.size, float(np.sum(pack_bus)))
         self.delivered_wh += float(np.sum(delivered)) * self.dt_s / 3600.0
         duration_s = amb.size * self.dt_s
         bess_wh = float(np.sum(delivered)) * self.dt_s / 3600.0
         self._book_sources((sinks_bus_wh - bess_wh) * 3600.0 / duration_s, duration_s)
-        self.refresh(cmd, float(np.mean(delivered)))
+        self.refresh(pack_bus)
         return True
 
     def _book_sources(self, needed_bus_w: float, duration_s: float) -> None:
@@ -190,13 +224,11 @@ class VirtualPlant:
             self.source_wh[k] += self._bus_need_wh * share[k] / eff[k]
         self._bus_need_wh = 0.0
 
-    def refresh(self, cmd: FloatArray | None = None, delivered_w: float = 0.0) -> None:
+    def refresh(self, pack_bus_w: FloatArray | None = None) -> None:
         """Write the engine's state into the pack images and the inputs into the PCS images."""
         snap = self.engine.snapshot()
-        total = float(np.sum(cmd)) if cmd is not None else 0.0
-        share = delivered_w / total if abs(total) > 1e-9 else 0.0
         for i, dev in enumerate(self.packs):
-            p = float(cmd[i]) * share if cmd is not None else 0.0
+            p = float(pack_bus_w[i]) if pack_bus_w is not None else 0.0
             joined = snap.joined[0, i] > 0.5
             dev.set_points(
                 802,
