@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
 from packlife.errors import DataFileError
 
 M = TypeVar("M", bound=BaseModel)
+
+#: A float that must be finite (``inf``/``nan`` are refused with the field named).
+FiniteFloat = Annotated[float, AllowInfNan(False)]
+#: Model config of every user-facing schema: unknown fields and non-finite numbers refused.
+STRICT_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Source(BaseModel):
@@ -29,6 +34,12 @@ class EstimatedField(BaseModel):
     reason: str = Field(min_length=3)
 
 
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (an error never echoes a whole input)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_validation_error(exc: ValidationError) -> list[str]:
     """Turn a pydantic ``ValidationError`` into one line per problem: ``field: expected``."""
     lines = []
@@ -38,7 +49,7 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         if err["type"] == "missing":
             msg = "required field is missing"
         elif "input" in err and err["type"] not in ("extra_forbidden",):
-            msg = f"{msg} (got {err['input']!r})"
+            msg = f"{msg} (got {_short(err['input'])})"
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling against the schema)"
         lines.append(f"field '{loc}': {msg}")
@@ -56,6 +67,10 @@ def read_toml(path: Path) -> dict[str, object]:
         raise DataFileError(path, [f"not valid TOML: {exc}"]) from None
     except UnicodeDecodeError:
         raise DataFileError(path, ["not a UTF-8 text file"]) from None
+    except IsADirectoryError:
+        raise DataFileError(path, ["is a folder, expected a TOML file"]) from None
+    except OSError as exc:
+        raise DataFileError(path, [f"cannot be read: {exc.strerror or exc}"]) from None
 
 
 def load_model(path: Path, model: type[M], data: dict[str, object] | None = None) -> M:

@@ -192,3 +192,88 @@ def test_explicit_files_command_and_table(
     assert code == 0, err
     assert "cell-discharge-bitrode-3c" in out and "0.862" in out  # 28.53 / 33.1
     assert "IEC 63338" in out
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-2", "-inf"])
+def test_rated_capacity_must_be_positive_finite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """Issue #17: ``--rated-capacity-ah inf`` used to grade 'recycle'."""
+    p = tmp_path / "x.csv"
+    p.write_text("time_s,current_a,voltage_v\n0,0,3.9\n1,1,3.8\n")
+    code, out, err = run_inproc(capsys, monkeypatch, p, "--rated-capacity-ah", value)
+    assert code == 2 and "--rated-capacity-ah" in err and "Traceback" not in err + out
+
+
+def test_file_in_ma_is_ungraded_not_a(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #17: a cycler file logged in mA graded as SoH 916, grade A."""
+    d = read_bitrode(ORNL / "cell-discharge-bitrode-1c.csv.gz")[0]
+    p = tmp_path / "ma.csv"
+    d.assign(current_a=d["current_a"] * 1000)[["time_s", "current_a", "voltage_v"]].to_csv(
+        p, index=False
+    )
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            {
+                "serial": "ma",
+                "pack_voltage_v": 3.9,
+                "min_cell_voltage_v": 3.9,
+                "max_cell_voltage_v": 3.9,
+                "cycle_count": 500,
+                "manufacture_date": "2013-06-01",
+            }
+        )
+    )
+    code, out, err = run_inproc(
+        capsys, monkeypatch, p, "--rated-capacity-ah", "33.1", "--history", history, "--json"
+    )
+    assert code == 0, err
+    (r,) = json.loads(out)
+    assert r["grade"] == "ungraded" and r["disposition"] == "retest"
+    assert any("wrong units?" in x for x in r["reasons"])
+
+
+def test_directory_and_binary_files_are_error_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sub = tmp_path / "folder.csv"
+    sub.mkdir()
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    code, out, err = run_inproc(capsys, monkeypatch, sub, binary, "--json")
+    assert code == 1 and "Traceback" not in err
+    rows = {Path(r["file"]).name: r for r in json.loads(out)}
+    assert "is a directory" in rows["folder.csv"]["error"]
+    assert "binary content" in rows["bin.csv"]["error"]
+
+
+def test_real_biologic_with_ica_reference_and_eis_spectra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = Path(__file__).parents[1] / "data" / "cycler_formats"
+    mpr = d / "galvani_020-formation_CB5.mpr"
+    code, out, err = run_inproc(
+        capsys,
+        monkeypatch,
+        mpr,
+        d / "galvani_v1150_PEIS.mpt",
+        "--rated-capacity-ah",
+        "0.062",
+        "--ica-reference",
+        d / "galvani_020-formation_CB5.mpt.gz",
+        "--json",
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    cell = rows[0]
+    assert cell["capacity_method"] == "full_cc_discharge"
+    assert cell["ica"]["vs_reference"]["capacity_ratio"] == pytest.approx(1.0, abs=1e-3)
+    eis = [r for r in rows if r["format"] == "eis"]
+    assert len(eis) == 4 and all(r["r0_mohm"] > 10_000 for r in eis)  # 12 Ω object
+    code, _, err = run_inproc(
+        capsys, monkeypatch, mpr, "--ica-reference", d / "galvani_v1150_PEIS.mpt"
+    )
+    assert code == 2 and "galvani_v1150_PEIS.mpt" in err

@@ -80,7 +80,7 @@ def test_repurposed_pack_passport_links_to_original(
     original_pid = json.loads(_ok(capsys, "show", "LEAF-7", "--db", db, "--json"))["passport_id"]
     _ok(capsys, "assign", "LEAF-7", "--unit", "MAX-1", "--slot", "2", "--date", "2025-05-01",
         "--db", db, "--actor", "alice")
-    proc = _subprocess("passport", "LEAF-7", "--json", "--db", db)
+    proc = _subprocess("passport", "LEAF-7", "--json", "--db", db, "--tier", "legitimate_interest")
     assert proc.returncode == 0, proc.stderr
     passport = json.loads(proc.stdout)
     assert passport["passport_id"] != original_pid
@@ -99,16 +99,16 @@ def test_retire_recycle_and_env_url(tmp_path: Path, capsys: pytest.CaptureFixtur
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PACKLIFE_DB_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
     csv = tmp_path / "one.csv"
-    csv.write_text(f"serial,catalog_id\nP1,{PACK_ID}\n", encoding="utf-8")
+    csv.write_text(f"serial,catalog_id,first_life_end\nP1,{PACK_ID},2024-06-01\n", encoding="utf-8")
     _ok(capsys, "init")
     _ok(capsys, "import", str(csv))
     _ok(capsys, "assign", "P1", "--unit", "U", "--slot", "0", "--date", "2025-01-01")
-    _ok(capsys, "retire", "P1", "--reason", "soh below 0.6", "--date", "2029-01-01")
-    _ok(capsys, "recycle", "P1", "--recycler", "Example Recycling Ltd", "--date", "2029-02-01")
+    _ok(capsys, "retire", "P1", "--reason", "soh below 0.6", "--date", "2026-01-01")
+    _ok(capsys, "recycle", "P1", "--recycler", "Example Recycling Ltd", "--date", "2026-02-01")
     info = json.loads(_ok(capsys, "show", "P1", "--json"))
     assert (info["status"], info["recycler"], info["unit"]) == ("recycled",
                                                                 "Example Recycling Ltd", None)
-    assert info["assignments"][0]["unassigned_on"] == "2029-01-01"
+    assert info["assignments"][0]["unassigned_on"] == "2026-01-01"
     assert (tmp_path / "env.sqlite").is_file()
 
 

@@ -56,7 +56,9 @@ def test_simulate_default_scenario_writes_three_files(tmp_path: Path) -> None:
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert summary["output_interval_s"] == 1800.0  # 15 min is no multiple of 120 s: lcm
     assert len(ts) == 86400 / 1800
-    assert {"time", "vehicles_power_w", "pack1_soc", "pack7_temperature_c"} <= set(ts.columns)
+    assert ts.index.name == "time" and str(ts.index.tz) == "Europe/London"  # interval starts
+    assert ts.index[0] == pd.Timestamp("2024-06-03T00:00:00+01:00")
+    assert {"vehicles_power_w", "pack1_soc", "pack7_temperature_c"} <= set(ts.columns)
     assert ts["pack1_soc"].between(0, 1).all()
     html = (out / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "<script" not in html

@@ -65,6 +65,10 @@ def test_simulate_a_registered_unit_and_record_its_summaries(tmp_path: Path) -> 
     assert payload["soh_start"] == 0.74
     assert payload["soh_end"] < 0.74
     assert payload["energy_throughput_kwh"] > 0
+    assert payload["simulated"] is True  # issue #17: a simulation, never measured history
+    shown = _packlife("registry", "show", "RR-B", "--db", db, "--json")
+    state = json.loads(shown.stdout)
+    assert (state["soh"], state["energy_throughput_kwh"]) == (0.74, 0.0)
 
 
 def test_record_without_unit_is_a_user_error(tmp_path: Path) -> None:

@@ -412,3 +412,36 @@ def test_budget_is_used_when_vehicles_want_more() -> None:
     for algo in ("uncontrolled", "fcfs", "equal", "edf", "llf", "mpc"):
         sp = decide(snap, ControllerConfig(vehicle_algorithm=algo))  # type: ignore[arg-type]
         assert sp.output_power_w.sum() == pytest.approx(40 * KW), algo
+
+
+def _tou_snapshot(price: float, stored_fraction: float) -> SiteSnapshot:
+    """Three packs with a 60 kWh window, a 22 kW grid, no vehicle: only refill is at stake."""
+    n = 3
+    stored = np.full(n, 20e3 * stored_fraction)
+    packs = PackLimits(
+        soc=np.full(n, 0.5),
+        max_discharge_power_w=np.full(n, 40 * KW),
+        max_charge_power_w=np.full(n, 20 * KW),
+        usable_discharge_energy_wh=stored,
+        usable_charge_energy_wh=20e3 - stored,
+        joined=np.ones(n, dtype=bool),
+        faulted=np.zeros(n, dtype=bool),
+    )
+    grid = SourceState("grid", "grid", 22 * KW, 22 * KW)
+    return SiteSnapshot(0.0, STEP_S, packs, (grid,), (), import_price_per_kwh=price)
+
+
+@pytest.mark.parametrize(
+    ("price", "stored", "refills"),
+    [(0.10, 0.8, True), (0.30, 0.8, False), (0.30, 0.1, True), (0.20, 0.8, True)],
+)
+def test_time_of_use_refill_waits_for_the_cheap_band_but_keeps_a_reserve(
+    price: float, stored: float, refills: bool
+) -> None:
+    cfg = ControllerConfig(refill_price_max_per_kwh=0.20, refill_reserve_fraction=0.25)
+    sp = decide(_tou_snapshot(price, stored), cfg)
+    assert sp.source_power_w["grid"] == pytest.approx(22 * KW if refills else 0.0)
+    assert sp.bess_power_w == pytest.approx(-22 * KW if refills else 0.0)
+    # without the option the grid always refills
+    plain = decide(_tou_snapshot(price, stored), ControllerConfig())
+    assert plain.source_power_w["grid"] == pytest.approx(22 * KW)

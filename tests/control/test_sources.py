@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from packlife.control.sources import dispatch_sources, pv_ac_power_w, read_tmy3_weather
+from packlife.control.sources import dispatch_sources
 from packlife.control.types import SourceState
-from packlife.errors import DataFileError, PacklifeError
 
 
 def test_priority_within_a_kind_and_packs_before_generator() -> None:
@@ -51,44 +48,3 @@ def test_curtailment_and_export_are_explicit() -> None:
     d = dispatch_sources(lost, 20e3, 0.0, 30e3, export_limit_w=40e3)
     assert d.source_power_w["grid"] == 0.0  # no export into a lost grid
     assert d.curtailed_w == pytest.approx(50e3)
-
-
-@pytest.fixture(scope="module")
-def tmy() -> tuple[pd.DataFrame, dict[str, float]]:
-    return read_tmy3_weather()
-
-
-def test_pv_annual_yield_matches_pvwatts_class_figures(tmy: tuple) -> None:
-    weather, loc = tmy
-    assert len(weather) == 8760
-    south = pv_ac_power_w(weather, loc["latitude"], loc["longitude"], 10.0, 30.0, 180.0)
-    kwh_per_kwp = south.sum() / 1000.0 / 10.0
-    # PVWatts-class yield for Greensboro NC (~4.6–5 kWh/kWp/day sun hours, 14 % losses) is
-    # about 1,350–1,450 kWh/kWp·yr; allow a generous band
-    assert 1200.0 < kwh_per_kwp < 1600.0
-    assert south.max() <= 10_000.0 + 1e-9
-    assert south.min() >= 0.0
-    local = south.tz_convert("Etc/GMT+5")
-    assert local[local.index.hour == 0].max() == 0.0  # nothing at midnight
-    north = pv_ac_power_w(weather, loc["latitude"], loc["longitude"], 10.0, 30.0, 0.0)
-    assert north.sum() < 0.8 * south.sum()
-
-
-def test_pv_resampling_keeps_the_energy(tmy: tuple) -> None:
-    weather, loc = tmy
-    week = weather.iloc[24 * 180 : 24 * 187]
-    hourly = pv_ac_power_w(week, loc["latitude"], loc["longitude"], 5.0, 20.0, 180.0)
-    quarter = pv_ac_power_w(week, loc["latitude"], loc["longitude"], 5.0, 20.0, 180.0, step_s=900)
-    assert len(quarter) == 4 * (len(hourly) - 1) + 1
-    assert quarter.sum() * 0.25 == pytest.approx(hourly.sum(), rel=0.02)
-    assert np.all((quarter.index[1:] - quarter.index[:-1]) == pd.Timedelta(seconds=900))
-
-
-def test_pv_errors_name_the_problem(tmp_path: pytest.TempPathFactory) -> None:
-    weather, loc = read_tmy3_weather()
-    with pytest.raises(PacklifeError, match="tilt_deg"):
-        pv_ac_power_w(weather.iloc[:48], loc["latitude"], loc["longitude"], 5.0, 120.0, 180.0)
-    bad = tmp_path / "bad.csv"  # type: ignore[operator]
-    bad.write_text("not,a,tmy\n1,2,3\n")
-    with pytest.raises(DataFileError, match=r"bad\.csv"):
-        read_tmy3_weather(bad)

@@ -28,6 +28,18 @@ def test_example_inventory_reads_packs_and_modules() -> None:
     assert rr.usable_energy_kwh == pytest.approx(31.8 * rr.soh)
 
 
+def test_unreadable_files_and_repeated_columns(tmp_path: Path) -> None:
+    u16 = tmp_path / "u16.csv"
+    u16.write_text("serial,catalog_id,soh,resistance_growth\nA,bmw_i3_94ah,0.8,1.2\n",
+                   encoding="utf-16")
+    dup = tmp_path / "dup.csv"
+    dup.write_text("serial,catalog_id,soh,soh,resistance_growth\nA,bmw_i3_94ah,0.8,0.7,1.2\n")
+    for path, message in [(u16, "not a readable CSV"), (tmp_path, "is a folder"),
+                          (dup, "column 'soh' appears more than once")]:
+        with pytest.raises(DataFileError, match=message):
+            read_inventory_csv(path)
+
+
 @pytest.mark.parametrize(
     ("body", "fragments"),
     [
@@ -40,6 +52,11 @@ def test_example_inventory_reads_packs_and_modules() -> None:
         ("A,bmw_i3_94ah,0.8,1.2,pack\nA,bmw_i3_94ah,0.7,1.2,pack\n",
          ["row 2", "field 'serial'", "repeats row 1"]),
         (",bmw_i3_94ah,0.8,1.2,pack\n", ["row 1", "field 'serial'"]),
+        # issue #17: non-finite numbers, control characters, extra fields
+        ("A,bmw_i3_94ah,inf,1.2,pack\n", ["row 1", "field 'soh'", "inf"]),
+        ("A,bmw_i3_94ah,0.8,nan,pack\n", ["row 1", "field 'resistance_growth'", "nan"]),
+        ('"A\x00B",bmw_i3_94ah,0.8,1.2,pack\n', ["row 1", "field 'serial'", "printable"]),
+        ("A,bmw_i3_94ah,0.8,1.2,pack,extra\n", ["more fields than the header"]),
     ],
 )
 def test_bad_rows_name_row_and_field(tmp_path: Path, body: str, fragments: list[str]) -> None:

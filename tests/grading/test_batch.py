@@ -143,3 +143,23 @@ def test_resistance_growth_uses_test_temperature() -> None:
     at_10 = grade_series(*cold, ctx, "x")["resistance_growth"]
     assert at_10 == pytest.approx(1.0, abs=0.1)
     assert assumed_25 > 1.3  # cold resistance mistaken for ageing when 25 °C is assumed
+
+
+def test_bms_soh_above_1_05_is_ungraded() -> None:
+    from packlife.grading.batch import grade_snapshot
+
+    snap = BmsSnapshot(
+        serial="B1",
+        pack_voltage_v=3.9,
+        min_cell_voltage_v=3.9,
+        max_cell_voltage_v=3.91,
+        cycle_count=100,
+        manufacture_date=dt.date(2020, 1, 1),
+        bms_soh=1.15,
+    )
+    res = grade_snapshot(snap, GradeContext(today=dt.date(2026, 1, 1)))
+    assert res["grade"] == "ungraded" and "implausible SoH" in str(res["reasons"])
+    ok = grade_snapshot(
+        snap.model_copy(update={"bms_soh": 0.9}), GradeContext(today=dt.date(2026, 1, 1))
+    )
+    assert ok["grade"] == "A"

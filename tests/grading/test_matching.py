@@ -79,3 +79,13 @@ def test_read_modules_csv_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFileError) as exc:
         read_modules_csv(p)
     assert "duplicate serials: A" in str(exc.value) and "row 2" in str(exc.value)
+
+
+def test_eis_resistance_column_is_used_and_named(tmp_path: Path) -> None:
+    from packlife.grading.matching import read_modules_csv
+
+    p = tmp_path / "m.csv"
+    p.write_text("serial,capacity_ah,r0_mohm\nA,30,1.2\nB,29,1.4\n")
+    mods = read_modules_csv(p)
+    assert mods.resistance_column == "r0_mohm"
+    assert mods.dcir_mohm.tolist() == [1.2, 1.4]

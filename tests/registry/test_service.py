@@ -51,12 +51,12 @@ def test_full_life_of_a_pack(db_url: str, catalog_ids: tuple[str, str], tmp_path
     assert service.unit_packs(db_url, "U1") == [{
         "serial": "LEAF-1", "catalog_id": pack_id, "soh": 0.725, "resistance_growth": None,
         "slot": 3}]
-    state = service.retire(db_url, "LEAF-1", reason="capacity below 60 %", on=D(2030, 2, 1))
+    state = service.retire(db_url, "LEAF-1", reason="capacity below 60 %", on=D(2026, 2, 1))
     assert (state.status, state.unit) == ("waste", None)
     assert service.unit_packs(db_url, "U1") == []
-    state = service.recycle(db_url, "LEAF-1", recycler="Example Recycling Ltd", on=D(2030, 3, 1))
+    state = service.recycle(db_url, "LEAF-1", recycler="Example Recycling Ltd", on=D(2026, 3, 1))
     assert (state.status, state.recycler, state.status_changed_on) == (
-        "recycled", "Example Recycling Ltd", "2030-03-01")
+        "recycled", "Example Recycling Ltd", "2026-03-01")
 
     info = service.show(db_url, "LEAF-1")
     assert info["energy_throughput_kwh"] == 500.0
@@ -65,7 +65,7 @@ def test_full_life_of_a_pack(db_url: str, catalog_ids: tuple[str, str], tmp_path
     assert (info["harmful_event_count"], info["harmful_event_duration_s"]) == (2, 960.0)
     assert info["children"] == ["LEAF-1-M01"]
     assert info["assignments"] == [{"unit": "U1", "slot": 3, "assigned_on": "2025-01-15",
-                                    "unassigned_on": "2030-02-01"}]
+                                    "unassigned_on": "2026-02-01"}]
     rec = info["test_records"][0]
     assert rec["file_sha256"] == hashlib.sha256(test_file.read_bytes()).hexdigest()
     assert info["grades"][0]["disposition"] == "repurpose"
@@ -120,13 +120,13 @@ def test_grade_letters_map_to_dispositions(db_url: str, catalog_ids: tuple[str, 
 
 def test_slot_rules(db_url: str, catalog_ids: tuple[str, str]) -> None:
     for s in ("A", "B"):
-        service.register_battery(db_url, s, catalog_ids[0])
+        service.register_battery(db_url, s, catalog_ids[0], first_life_end_on=D(2024, 6, 1))
     service.assign(db_url, "A", "U1", 0, on=D(2025, 1, 1))
     with pytest.raises(PacklifeError, match="slot 0 is taken by 'A'"):
         service.assign(db_url, "B", "U1", 0)
     with pytest.raises(PacklifeError, match="already in unit 'U1' slot 0"):
         service.assign(db_url, "A", "U1", 1)
-    with pytest.raises(PacklifeError, match="before the assignment date"):
+    with pytest.raises(PacklifeError, match="is before its last"):
         service.unassign(db_url, "A", on=D(2024, 12, 31))
     service.unassign(db_url, "A", on=D(2025, 6, 1))
     state = service.assign(db_url, "B", "U1", 0, on=D(2025, 6, 2))

@@ -154,13 +154,13 @@ def test_operator_isolation_expires_unless_refreshed(scenario: Scenario, tmp_pat
             await wait_cycles(rt, 3)
             before = np.array(rt.previous.pack_power_w)
             victim = int(np.argmax(np.abs(before)))
-            body = b'{"isolate": true, "ttl_s": 0.3}'
+            body = b'{"isolate": true, "ttl_s": 1.0}'
             pub.on_command(f"packlife-test/x/cmd/pack/{victim}/isolate", body)
             pub.on_command("packlife-test/x/cmd/pack/99/isolate", b'{"isolate": true}')
             pub.on_command("packlife-test/x/cmd/pack/1/isolate", b"not json")
             await wait_cycles(rt, 2)
             during = np.array(rt.previous.pack_power_w)
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(1.1)
             await wait_cycles(rt, 3)
             back = bool(rt._pack_ok[victim])
             kinds = [e["kind"] for e in store.read_events("t")]

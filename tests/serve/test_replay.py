@@ -16,7 +16,8 @@ from packlife.control.types import Setpoints
 from packlife.serve.state import DeviceCache, EvseReading, PackReading, SourceReading
 from packlife.serve.view import Health, freeze
 from packlife.simulation import site_loop as SL
-from packlife.site.arrays import controller_config, input_efficiencies, source_order
+from packlife.site.arrays import input_efficiencies, source_order
+from packlife.site.config import controller_config
 from packlife.site.run import run_scenario
 from packlife.site.scenario import Scenario
 from packlife.site.sessions import synthetic_sessions
@@ -28,10 +29,10 @@ def _cache(row: np.ndarray, sc: Scenario) -> tuple[DeviceCache, Health, Setpoint
     eff, eta = input_efficiencies(sc), sc.bess.output_efficiency
 
     def pk(q: int, f: int) -> float:
-        return float(row[3 + SL.N_RP * q + f])
+        return float(row[SL.REC_HEAD + SL.N_RP * q + f])
 
     def out(j: int, f: int) -> float:
-        return float(row[3 + SL.N_RP * n + SL.N_RS * m + SL.N_RO * j + f])
+        return float(row[SL.REC_HEAD + SL.N_RP * n + SL.N_RS * m + SL.N_RO * j + f])
 
     packs: list[PackReading | None] = [
         PackReading(0.0, 0.5, 0.8, 25.0, pk(q, SL.RP_MAX_DIS), pk(q, SL.RP_MAX_CHG),
@@ -41,7 +42,7 @@ def _cache(row: np.ndarray, sc: Scenario) -> tuple[DeviceCache, Health, Setpoint
     sources: dict[str, SourceReading | None] = {}
     for pos, j in enumerate(source_order(sc)):
         name = sc.sources[j].name
-        cap_bus = float(row[3 + SL.N_RP * n + SL.N_RS * pos + SL.RS_CAP])
+        cap_bus = float(row[SL.REC_HEAD + SL.N_RP * n + SL.N_RS * pos + SL.RS_CAP])
         sources[name] = SourceReading(0.0, cap_bus / eff[name])  # own side, as a PCS reports
     evses: list[EvseReading | None] = [
         EvseReading(0.0, f"s{j}", 0.5, out(j, SL.RO_NEED) * eta, out(j, SL.RO_ARR),
@@ -78,10 +79,13 @@ def test_simulator_intervals_replayed_through_serve_give_identical_setpoints(
     busy = 0
     for row in rec:
         cache, health, prev = _cache(row, sc)
-        snap = freeze(sc, cache, health, float(row[SL.REC_TIME]), sc.simulation.step_s, prev, conv)
+        snap = freeze(
+            sc, cache, health, float(row[SL.REC_TIME]), sc.simulation.step_s, prev, conv,
+            float(row[SL.REC_PRICE]),
+        )  # fmt: skip
         sp = decide(snap, cfg)
-        want_pack = [row[3 + SL.N_RP * q + SL.RP_SETPOINT] for q in range(n)]
-        base = 3 + SL.N_RP * n + SL.N_RS * m
+        want_pack = [row[SL.REC_HEAD + SL.N_RP * q + SL.RP_SETPOINT] for q in range(n)]
+        base = SL.REC_HEAD + SL.N_RP * n + SL.N_RS * m
         want_out = [row[base + SL.N_RO * j + SL.RO_POWER] for j in range(len(sp.output_power_w))]
         np.testing.assert_allclose(sp.pack_power_w, want_pack, rtol=0, atol=1e-6)
         np.testing.assert_allclose(sp.output_power_w, want_out, rtol=0, atol=1e-6)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from packlife.control.controller import decide
-from packlife.site.arrays import controller_config
+from packlife.site.config import controller_config
 from packlife.site.scenario import Scenario
 
 from .conftest import PERIOD_S, start_site, wait_cycles

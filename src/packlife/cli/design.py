@@ -9,7 +9,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from packlife.cli._common import console, err_console, print_json
+from packlife.atomic import check_folder, write_folder
+from packlife.cli._common import console, err_console, print_json, safe, say
 from packlife.design.assign import ENCLOSURE_MASS_KG, OBJECTIVES, SLOT_MASS_KG, UnitRules
 from packlife.design.inventory import InventoryItem, items_from_records, read_inventory_csv
 from packlife.design.plan import DesignRequest, design
@@ -17,6 +18,10 @@ from packlife.design.portable import PORTABLE_ENCLOSURE_KG, PORTABLE_MAX_MASS_KG
 from packlife.design.ratings import DEFAULT_THRESHOLD_SOH
 from packlife.design.report import render_design_html
 from packlife.errors import PacklifeError
+from packlife.redact import mask_secrets
+
+#: The files of a design result set (written together, all-or-nothing).
+DESIGN_FILES = ("design.json", "design.html")
 
 
 def design_cmd(
@@ -78,6 +83,8 @@ def design_cmd(
     ),
 ) -> None:
     """Design BESS units (MILP vs greedy, engine evaluation, life forecast) and portable units."""
+    if out is not None:
+        check_folder(out, DESIGN_FILES)
     items = _load(inventory, db)
     if objective not in OBJECTIVES:
         raise PacklifeError(
@@ -111,17 +118,23 @@ def design_cmd(
         result = design(items, request)
     result["source"] = str(inventory) if inventory is not None else "registry"
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "design.json").write_text(
-            json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        (out / "design.html").write_text(render_design_html(result), encoding="utf-8")
+        _write(out, result)
     if json_out:
         print_json(result)
         return
     _print_tables(result)
     if out is not None:
-        console.print(f"wrote {out / 'design.json'} and {out / 'design.html'}")
+        say(f"wrote {out / 'design.json'} and {out / 'design.html'}")
+
+
+def _write(out: Path, result: dict[str, Any]) -> None:
+    """design.json and design.html as one all-or-nothing result set."""
+    text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    html = render_design_html(result)
+    write_folder(out, {
+        "design.json": lambda p: p.write_text(text, encoding="utf-8"),
+        "design.html": lambda p: p.write_text(html, encoding="utf-8"),
+    })
 
 
 def _load(inventory: Path | None, db: str | None) -> list[InventoryItem]:
@@ -134,8 +147,9 @@ def _load(inventory: Path | None, db: str | None) -> list[InventoryItem]:
 
     records = registry_inventory(db)
     if not records:
-        raise PacklifeError(f"the registry {resolve_db_url(db)} holds no free, graded batteries")
-    return items_from_records(records, source=resolve_db_url(db))
+        raise PacklifeError(
+            f"the registry {mask_secrets(resolve_db_url(db))} holds no free, graded batteries")
+    return items_from_records(records, source=mask_secrets(resolve_db_url(db)))
 
 
 def _years(v: Any) -> str:
@@ -150,8 +164,8 @@ def _print_tables(result: dict[str, Any]) -> None:
             t.add_column(col, justify="left" if col in ("unit", "packs") else "right")
         for u in b["units"]:
             t.add_row(
-                u["name"],
-                " ".join(u["serials"]),
+                safe(u["name"]),
+                safe(" ".join(u["serials"])),
                 f"{u['mass_kg']:,.0f}",
                 f"{u['usable_energy_kwh']:,.1f}",
                 f"{u['rated_power_kw']:,.1f}",
@@ -173,7 +187,7 @@ def _print_tables(result: dict[str, Any]) -> None:
             f"{m['solve_time_s']:.2f} s); {gap}"
         )
         for row in b["replacement_plan"][:10]:
-            console.print(f"  • {row['text']}")
+            say(f"  • {row['text']}")
     p = result.get("portable")
     if p:
         t = Table(title=f"Portable products: {p['count']} × {p['modules_per_unit']} modules")
@@ -181,11 +195,11 @@ def _print_tables(result: dict[str, Any]) -> None:
             t.add_column(col, justify="left" if col == "modules" else "right")
         for u in p["units"]:
             t.add_row(
-                " ".join(u["serials"]),
+                safe(" ".join(u["serials"])),
                 f"{u['energy_wh']:,.0f}",
                 f"{u['usable_energy_wh']:,.0f}",
                 f"{u['mass_kg']:.1f}",
             )
         console.print(t)
         for note in p["notes"]:
-            console.print(f"  note: {note}")
+            say(f"  note: {note}")

@@ -6,6 +6,7 @@ back to its ``files`` command when the first argument is not a sub-command name.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,11 @@ def _context(
     pol = load_policy(policy)
     ctx = context_from_catalog(catalog_id, level, pol) if catalog_id else GradeContext(policy=pol)
     if rated_capacity_ah is not None:
-        if rated_capacity_ah <= 0:
-            raise PacklifeError(f"--rated-capacity-ah must be positive (got {rated_capacity_ah})")
+        if not math.isfinite(rated_capacity_ah) or rated_capacity_ah <= 0:
+            raise PacklifeError(
+                f"--rated-capacity-ah must be a positive finite number of Ah "
+                f"(got {rated_capacity_ah})"
+            )
         ctx.rated_capacity_ah = rated_capacity_ah
     if history is not None:
         ctx.history = {s.serial: s for s in read_bms(history)}
@@ -113,8 +117,16 @@ def _print_table(results: list[dict[str, object]]) -> None:
 
 @app.command("files")
 def files_cmd(
-    files: list[Path] = typer.Argument(..., help="Test files (generic CSV, Bitrode, .mpr, BMS)."),
-    fmt: str = typer.Option("auto", "--format", help="auto|generic|bitrode|biologic|bms"),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="Test files: generic CSV, Arbin / Battery Archive CSV, Maccor text, Bitrode CSV, "
+        "BioLogic .mpr/.mpt, Neware .nda/.ndax/CSV, BMS snapshots, impedance spectra.",
+    ),
+    fmt: str = typer.Option(
+        "auto",
+        "--format",
+        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|neware_csv|bms|eis",
+    ),
     rated_capacity_ah: float | None = typer.Option(
         None,
         "--rated-capacity-ah",
@@ -132,21 +144,41 @@ def files_cmd(
         None, "--temperature-c", help="Test temperature [°C] for files without temperature_c."
     ),
     serial: str | None = typer.Option(None, "--serial", help="Serial for a single file."),
+    rest_current_a: float | None = typer.Option(
+        None,
+        "--rest-current-a",
+        help="Rest threshold [A] for files without a step column (default C/500 of the rating).",
+    ),
+    ica_reference: Path | None = typer.Option(
+        None,
+        "--ica-reference",
+        help="Cycler file of a reference unit (same chemistry): dQ/dV peaks are compared to it.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON records."),
     db: str | None = typer.Option(None, "--db", help="Record results in the registry at URL."),
 ) -> None:
     """Grade FILE... : capacity, SoH, DCIR, self-discharge and disposition (exit 1 if any fail)."""
-    from packlife.grading.batch import grade_file
+    from packlife.grading.batch import grade_file, ica_reference_from_file
     from packlife.io.detect import FORMATS
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if fmt not in (*FORMATS, "eis"):
+        raise typer.BadParameter(
+            f"expected one of {', '.join((*FORMATS, 'eis'))}", param_hint="--format"
+        )
     if serial is not None and len(files) != 1:
         raise typer.BadParameter(
             "--serial is only allowed with a single file", param_hint="--serial"
         )
     ctx = _context(rated_capacity_ah, catalog_id, level, policy, history)
     ctx.test_temperature_c = temperature_c
+    if rest_current_a is not None:
+        if not math.isfinite(rest_current_a) or rest_current_a <= 0:
+            raise PacklifeError(
+                f"--rest-current-a must be a positive finite number of A (got {rest_current_a})"
+            )
+        ctx.rest_current_a = rest_current_a
+    if ica_reference is not None:
+        ctx.ica_reference = ica_reference_from_file(ica_reference, ctx)
     results: list[dict[str, object]] = []
     with Progress(
         TextColumn("grading"),
@@ -213,6 +245,7 @@ def match_cmd(
         "size": size,
         "total_cost": sum(group_cost(mods, g, resistance_weight) for g in groups),
         "sort_chunk_total_cost": sum(group_cost(mods, g, resistance_weight) for g in baseline),
+        "resistance_column": mods.resistance_column,
         "groups": describe_groups(mods, groups),
         "unmatched": [s for k, s in enumerate(mods.serial) if k not in used],
     }
@@ -236,3 +269,44 @@ def match_cmd(
     console.print(table)
     if out["unmatched"]:
         console.print("unmatched: " + ", ".join(map(str, out["unmatched"])), highlight=False)  # type: ignore[call-overload]
+
+
+@app.command("fade")
+def fade_cmd(
+    checks_csv: Path = typer.Argument(
+        ..., help="CSV: serial,date (ISO) or day,soh — one row per check."
+    ),
+    end_soh: float = typer.Option(0.6, "--end-soh", help="Second-life end threshold (0–1)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fit each unit's fade from repeated capacity checks; forecast days to --end-soh."""
+    from packlife.grading.fade import fit_fade, forecast_summary
+    from packlife.io.checks_csv import read_capacity_checks
+
+    if not math.isfinite(end_soh) or not 0 < end_soh < 1:
+        raise PacklifeError(f"--end-soh must be a fraction between 0 and 1 (got {end_soh})")
+    rows = [
+        forecast_summary(serial, fit_fade(day, soh, end_soh), first)
+        for serial, day, soh, first in read_capacity_checks(checks_csv)
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"fade forecast to SoH {end_soh:.2f}")
+    for col in ("serial", "days to end (±1σ)", "fade/year", "z", "note"):
+        table.add_column(col)
+    for r in rows:
+        days = (
+            f"{r['days_to_end_threshold']:.0f} ({r['days_to_end_low_1sigma']}–"
+            f"{r['days_to_end_high_1sigma']})"
+            if r["days_to_end_threshold"] is not None
+            else "–"
+        )
+        table.add_row(
+            escape(str(r["serial"])),
+            days,
+            str(r["fade_per_year"] or "–"),
+            str(r["exponent_z"] or "–"),
+            escape(str(r["reason"] or "")),
+        )
+    console.print(table)

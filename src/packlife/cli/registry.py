@@ -14,7 +14,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from packlife.cli._common import console, err_console, print_json
+from packlife.cli._common import console, err_console, print_json, safe, say
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -44,13 +44,13 @@ def _date(value: str | None, name: str) -> dt.date | None:
 
 
 def _print_state(state: dict[str, Any], title: str) -> None:
-    table = Table(title=title, show_header=False)
+    table = Table(title=safe(title), show_header=False)
     table.add_column("field")
     table.add_column("value")
     for key, value in state.items():
         if isinstance(value, list):
             continue
-        table.add_row(key, "" if value is None else str(value))
+        table.add_row(safe(key), "" if value is None else safe(value))
     console.print(table)
 
 
@@ -60,7 +60,7 @@ def init_cmd(db: str | None = DbOpt) -> None:
     from packlife.registry.db import init_db
 
     url = init_db(db)
-    console.print(f"registry ready: {url}", highlight=False)
+    say(f"registry ready: {url}")
 
 
 @app.command("import")
@@ -95,11 +95,8 @@ def import_cmd(
     if json_out:
         print_json(report.__dict__)
         return
-    console.print(
-        f"{report.created} batteries registered from {report.rows} rows "
-        f"({report.skipped} skipped as already registered, {report.batches} batches)",
-        highlight=False,
-    )
+    say(f"{report.created} batteries registered from {report.rows} rows "
+        f"({report.skipped} skipped as already registered, {report.batches} batches)")
 
 
 @app.command("show")
@@ -115,19 +112,13 @@ def show_cmd(
         return
     _print_state(info, f"battery {serial}")
     for g in info["grades"]:
-        console.print(
-            f"grade {g['grade']} → {g['disposition']} ({g['graded_at']}): "
-            + "; ".join(g["reasons"]),
-            highlight=False,
-        )
+        say(f"grade {g['grade']} → {g['disposition']} ({g['graded_at']}): "
+            + "; ".join(g["reasons"]))
     for a in info["assignments"]:
-        console.print(
-            f"unit {a['unit']} slot {a['slot']}: {a['assigned_on']} → "
-            f"{a['unassigned_on'] or 'now'}",
-            highlight=False,
-        )
+        say(f"unit {a['unit']} slot {a['slot']}: {a['assigned_on']} → "
+            f"{a['unassigned_on'] or 'now'}")
     if info["children"]:
-        console.print("modules: " + ", ".join(info["children"]), highlight=False)
+        say("modules: " + ", ".join(info["children"]))
 
 
 @app.command("history")
@@ -141,12 +132,13 @@ def history_cmd(
     if json_out:
         print_json(events)
         return
-    table = Table(title=f"history of {serial}")
+    table = Table(title=safe(f"history of {serial}"))
     for col in ("#", "UTC time", "actor", "event", "payload"):
         table.add_column(col)
     for e in events:
         payload = ", ".join(f"{k}={v}" for k, v in e["payload"].items() if v is not None)
-        table.add_row(str(e["id"]), e["occurred_at"], e["actor"], e["event_type"], payload)
+        table.add_row(str(e["id"]), e["occurred_at"], safe(e["actor"]), e["event_type"],
+                      safe(payload))
     console.print(table)
 
 
@@ -156,21 +148,30 @@ def assign_cmd(
     unit: str = typer.Option(..., "--unit", help="BESS unit name (created on first use)."),
     slot: int = typer.Option(..., "--slot", help="Slot number in the unit."),
     on: str | None = typer.Option(None, "--date", help="Assignment date (default today)."),
+    force: bool = typer.Option(
+        False, "--force", help="Assign a battery graded recycle/quarantine (needs --reason)."
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why a battery graded recycle/quarantine is assigned (audited)."
+    ),
     db: str | None = DbOpt,
     actor: str | None = ActorOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Put a battery into a BESS unit slot (an original battery is repurposed: new passport)."""
+    from packlife.errors import PacklifeError
     from packlife.registry import service
 
-    state = service.assign(db, serial, unit, slot, on=_date(on, "date"), actor=actor)
+    if force != bool(reason and reason.strip()):
+        raise PacklifeError("--force and --reason go together: forcing an assignment needs a "
+                            "reason, and a reason is only recorded when forcing")
+    state = service.assign(db, serial, unit, slot, on=_date(on, "date"), actor=actor,
+                           force_reason=reason if force else None)
     if json_out:
         print_json(state.as_dict())
         return
     where = f"unit {state.unit} slot {state.slot}" if state.unit else "no unit"
-    console.print(
-        f"{serial}: {where}, status {state.status}, passport {state.passport_id}", highlight=False
-    )
+    say(f"{serial}: {where}, status {state.status}, passport {state.passport_id}")
 
 
 @app.command("unassign")
@@ -184,7 +185,7 @@ def unassign_cmd(
     from packlife.registry import service
 
     state = service.unassign(db, serial, on=_date(on, "date"), actor=actor)
-    console.print(f"{serial}: unassigned, status {state.status}", highlight=False)
+    say(f"{serial}: unassigned, status {state.status}")
 
 
 @app.command("retire")
@@ -199,9 +200,7 @@ def retire_cmd(
     from packlife.registry import service
 
     state = service.retire(db, serial, reason=reason, on=_date(on, "date"), actor=actor)
-    console.print(
-        f"{serial}: status {state.status} since {state.status_changed_on}", highlight=False
-    )
+    say(f"{serial}: status {state.status} since {state.status_changed_on}")
 
 
 @app.command("recycle")
@@ -216,9 +215,7 @@ def recycle_cmd(
     from packlife.registry import service
 
     state = service.recycle(db, serial, recycler=recycler, on=_date(on, "date"), actor=actor)
-    console.print(
-        f"{serial}: recycled by {state.recycler} on {state.status_changed_on}", highlight=False
-    )
+    say(f"{serial}: recycled by {state.recycler} on {state.status_changed_on}")
 
 
 @app.command("passport")
@@ -235,26 +232,35 @@ def passport_cmd(
         help="Passport resolver URL (default: $PACKLIFE_PASSPORT_BASE_URL or a placeholder).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON to this file."),
+    tier: str = typer.Option(
+        "public",
+        "--tier",
+        help="Access tier (EU 2023/1542 Annex XIII): public | legitimate_interest | authority.",
+    ),
 ) -> None:
     """Export the EU battery passport (Regulation 2023/1542) of a battery."""
     import json
 
-    from packlife.registry.passport import export_passport
+    from packlife.atomic import write_file
+    from packlife.registry.passport import check_tier, export_passport
 
-    passport = export_passport(db, serial, original=original, base_url=base_url)
+    passport = export_passport(db, serial, original=original, base_url=base_url,
+                               tier=check_tier(tier))
     if out is not None:
-        out.write_text(json.dumps(passport, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_file(out, json.dumps(passport, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     if json_out:
         print_json(passport)
         return
     console.print(
         f"[bold]battery passport {passport['passport_id']}[/bold]  "
-        f"({passport['identity']['passport_url']})",
+        f"({safe(passport['identity']['passport_url'])}), access tier {passport['access_tier']}",
         highlight=False,
     )
     for section in ("identity", "state_of_health", "usage", "status", "links"):
+        if passport[section] is None:
+            continue
         flat = {k: v for k, v in passport[section].items() if not isinstance(v, list | dict)}
         _print_state(flat, section)
-    console.print(
-        "not available from packlife data: " + ", ".join(passport["not_available"]), highlight=False
-    )
+    if passport["withheld"]:
+        say("withheld at this access tier: " + ", ".join(passport["withheld"]))
+    say("not available from packlife data: " + ", ".join(passport["not_available"]))

@@ -44,12 +44,11 @@ def serve_cmd(
         envvar="PACKLIFE_DB_URL",
         help="Registry database URL for --record (default: local SQLite).",
     ),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every event."),
 ) -> None:
-    """Operate a site: poll devices, decide with the simulator's controller, clamp, write, store."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
-    )
+    """Operate a site: poll devices, decide with the simulator's controller, clamp, write, store.
+
+    Events and warnings are logged (``packlife -v serve …`` for every event)."""
+    # pymodbus logs every unanswered request with a frame dump; packlife logs the failure itself
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     if (config is None) == (virtual is None):
         raise PacklifeError(

@@ -12,12 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from packlife.cli._common import console, err_console, print_json
+from packlife.atomic import check_folder
+from packlife.cli._common import console, err_console, print_json, say
 from packlife.errors import ConsistencyError, PacklifeError
+from packlife.simulation.site_loop import compiled_on_disk
 from packlife.simulation.system import PackSpec
-from packlife.site.outputs import write_outputs
+from packlife.site.economics import economics_rows
+from packlife.site.outputs import RESULT_FILES, write_outputs
 from packlife.site.run import run_scenario
-from packlife.site.scenario import Scenario, builtin_scenarios, load_scenario
+from packlife.site.scenario import Scenario, builtin_scenarios, load_scenario, revalidate
 from packlife.site.sessions import Session, read_sessions_csv, synthetic_sessions
 from packlife.site.summary import summarise
 
@@ -52,10 +55,12 @@ def simulate_cmd(
     record: bool = typer.Option(
         False,
         "--record",
-        help="Record each pack's operating summary in the registry (with --unit).",
+        help="Record each pack's simulated operating summary in the registry (with --unit);"
+        " kept as a simulation, never as measured history.",
     ),
 ) -> None:
     """Simulate a site: packs, inputs, controller and vehicles; prove energy, diesel and CO2."""
+    check_folder(out, RESULT_FILES)
     sc, path = load_scenario(scenario)
     sc = _override(sc, days, step)
     if unit is not None:
@@ -63,8 +68,13 @@ def simulate_cmd(
     elif record:
         raise PacklifeError("--record needs --unit: only registered packs can be recorded")
     sessions = _sessions(sc, path, sessions_csv)
+    if not compiled_on_disk():
+        err_console.print(
+            "compiling the simulator for this machine (first run only, about a minute) …",
+            highlight=False,
+        )
     with Progress(
-        TextColumn("[bold]simulating[/bold] " + sc.name),
+        TextColumn("[bold]simulating[/bold] " + escape(sc.name)),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
@@ -81,7 +91,7 @@ def simulate_cmd(
         print_json(summary)
     else:
         _print_summary(summary)
-        console.print("wrote " + ", ".join(str(f) for f in files))
+        say("wrote " + ", ".join(str(f) for f in files))
 
 
 def _override(sc: Scenario, days: float | None, step: float | None) -> Scenario:
@@ -99,7 +109,8 @@ def _override(sc: Scenario, days: float | None, step: float | None) -> Scenario:
         update["output_interval_s"] = _output_interval(sim.output_interval_s, step)
     if not update:
         return sc
-    return sc.model_copy(update={"simulation": sim.model_copy(update=update)})
+    return revalidate(sc.model_copy(update={"simulation": sim.model_copy(update=update)}),
+                      "--days/--step")
 
 
 def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
@@ -116,7 +127,7 @@ def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
                 f"pack {r['serial']} in unit {unit!r} has no SoH yet: grade it first"
             )
         packs.append(
-            PackSpec(
+            PackSpec.model_construct(  # validated with the whole scenario below
                 catalog_id=r["catalog_id"],
                 serial=r["serial"],
                 soh=float(r["soh"]),
@@ -125,11 +136,11 @@ def _packs_from_registry(sc: Scenario, db: str | None, unit: str) -> Scenario:
             )
         )
     bess = sc.bess.model_copy(update={"packs": packs, "name": f"{sc.bess.name} — unit {unit}"})
-    return sc.model_copy(update={"bess": bess})
+    return revalidate(sc.model_copy(update={"bess": bess}), f"registry unit {unit!r}")
 
 
 def _record(db: str | None, sc: Scenario, summary: dict[str, Any]) -> None:
-    """Record each pack's operating summary (throughput, cycles, SoH trend, harmful events)."""
+    """Record each pack's simulated operating summary (kept apart from measured history)."""
     from packlife.registry.service import record_operating_summary
 
     start = sc.simulation.start
@@ -158,6 +169,7 @@ def _record(db: str | None, sc: Scenario, summary: dict[str, Any]) -> None:
                 "period_start": start.date().isoformat(),
                 "period_end": end.date().isoformat(),
                 "harmful_events": events,
+                "simulated": True,  # a simulation, never measured operating history
             },
         )
 
@@ -187,18 +199,16 @@ def _sessions(sc: Scenario, path: Path, csv: Path | None) -> list[Session]:
         return []
     default_model = v.fleet[0].vehicle_model
     obc = v.fleet[0].onboard_charger_kw
+    if csv is None and v.sessions_csv is not None:
+        csv = path.parent / v.sessions_csv
     if csv is not None:
-        return read_sessions_csv(csv, sc.simulation.start, default_model, obc)
-    if v.sessions_csv is not None:
-        return read_sessions_csv(
-            path.parent / v.sessions_csv, sc.simulation.start, default_model, obc
-        )
+        return read_sessions_csv(csv, sc.simulation.start, default_model, obc, sc.simulation.days)
     return synthetic_sessions(v, sc.simulation.days, sc.simulation.seed)
 
 
 def _print_summary(s: dict[str, object]) -> None:
     table = Table(
-        title=f"packlife simulate — {s['scenario']} ({s['days']} days)", show_header=False
+        title=escape(f"packlife simulate — {s['scenario']} ({s['days']} days)"), show_header=False
     )
     table.add_column("quantity")
     table.add_column("value", justify="right")
@@ -235,6 +245,7 @@ def _print_summary(s: dict[str, object]) -> None:
             f"{num('nameplate_energy_kwh')} / {num('usable_energy_kwh')}",
         ),
     ]
+    rows += economics_rows(s)
     for k, v in rows:
         table.add_row(escape(k), v)
     soh0, soh1 = s["pack_soh_start"], s["pack_soh_end"]

@@ -58,6 +58,8 @@ def config_vector(config: ControllerConfig, concentrate: bool) -> FloatArray:
     cfg[KN.CFG_EXPORT_W] = config.export_limit_w
     cfg[KN.CFG_GEN_FOR_VEHICLES] = 1.0 if config.use_generator_for_vehicles else 0.0
     cfg[KN.CFG_CONCENTRATE] = 1.0 if concentrate else 0.0
+    cfg[KN.CFG_REFILL_PRICE_MAX] = config.refill_price_max_per_kwh
+    cfg[KN.CFG_REFILL_RESERVE] = config.refill_reserve_fraction
     return cfg
 
 
@@ -185,12 +187,15 @@ def decide(snapshot: SiteSnapshot, config: ControllerConfig) -> Setpoints:
     src_why = np.zeros(n_src, dtype=np.int64)
     src_why_w = np.zeros(n_src)
     KN.decide_kernel(
-        snap.time_s, snap.step_s, cfg, packs.max_discharge_power_w, packs.max_charge_power_w,
-        packs.usable_discharge_energy_wh, packs.usable_charge_energy_wh, a.joined, a.faulted,
-        a.prev_pack, a.r_ohm, a.v_v, *a.conv, a.src_kind, a.src_cap,
-        bool(grids and grids[0].available_power_w > 0), a.out_active, a.out_conn, a.out_acc,
-        a.out_need, a.out_arr, a.out_dep, a.out_prev, plan, snap.load_power_w, out_w, src_w,
-        pack_w, dis, chg, upper, pack_why, out_why, src_why, src_why_w, res,
+        snap.time_s, snap.step_s, cfg,
+        (packs.max_discharge_power_w, packs.max_charge_power_w, packs.usable_discharge_energy_wh,
+         packs.usable_charge_energy_wh, a.joined, a.faulted, a.prev_pack, a.r_ohm, a.v_v,
+         *a.conv),
+        (a.src_kind, a.src_cap), bool(grids and grids[0].available_power_w > 0),
+        (a.out_active, a.out_conn, a.out_acc, a.out_need, a.out_arr, a.out_dep, a.out_prev, plan),
+        snap.load_power_w, snap.import_price_per_kwh,
+        (out_w, src_w, pack_w, dis, chg, upper, res),
+        (pack_why, out_why, src_why, src_why_w), KN.decide_workspace(n, n_out),
     )  # fmt: skip
     source_power = {s.name: 0.0 for s in snap.sources}
     for pos, j in enumerate(a.order):

@@ -61,9 +61,9 @@ KIND_CODES = {"pv": KIND_PV, "grid": KIND_GRID, "dc_charger": KIND_DC, "generato
 # ---- configuration vector: CFG[N_CFG] ----
 (
     CFG_ALGORITHM, CFG_MIN_OUTPUT_W, CFG_SPLIT, CFG_RAMP_W_PER_S, CFG_DEADBAND_W, CFG_EXPORT_W,
-    CFG_GEN_FOR_VEHICLES, CFG_CONCENTRATE,
-) = range(8)
-N_CFG = 8
+    CFG_GEN_FOR_VEHICLES, CFG_CONCENTRATE, CFG_REFILL_PRICE_MAX, CFG_REFILL_RESERVE,
+) = range(10)
+N_CFG = 10
 # ---- scalar results: RES[N_RES] ----
 (
     RES_LOAD_SERVED_W, RES_UNSERVED_W, RES_CURTAILED_W, RES_BESS_W, RES_BUDGET_W, RES_SHORT,
@@ -77,8 +77,29 @@ SRC_NONE, SRC_CURTAILED, SRC_CAP, SRC_GENERATOR = range(4)
 
 _TOL_W = 1e-6
 
+# ---- decision workspace (:func:`decide_workspace`): float, int and bool rows ----
+FW_RATE, FW_LIM, FW_WEIGHT, FW_KEY, FW_COND, FW_DISPATCH = range(6)
+N_FW = 6
+IW_ORDER, IW_CAND = range(2)
+N_IW = 2
+BW_KEEP, BW_FREE = range(2)
+N_BW = 2
+
 
 @njit(cache=True)
+def decide_workspace(
+    n_packs: int, n_outputs: int
+) -> tuple[FloatArray, IntArray, np.ndarray]:
+    """Scratch rows for :func:`decide_kernel` (so a cycle allocates nothing)."""
+    width = max(n_packs, n_outputs, 3)
+    return (
+        np.zeros((N_FW, width)),
+        np.zeros((N_IW, width), dtype=np.int64),
+        np.zeros((N_BW, width), dtype=np.bool_),
+    )
+
+
+@njit(cache=True, inline="always")
 def effective_pack_limits(
     max_dis_w: FloatArray, max_chg_w: FloatArray, e_dis_wh: FloatArray, e_chg_wh: FloatArray,
     joined: IntArray, faulted: IntArray, prev_w: FloatArray, ramp_w_per_s: float, step_s: float,
@@ -106,7 +127,7 @@ def effective_pack_limits(
         chg_w[i] = max(chg, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pack_reasons(
     pack_w: FloatArray, dis_w: FloatArray, chg_w: FloatArray, max_dis_w: FloatArray,
     max_chg_w: FloatArray, e_dis_wh: FloatArray, e_chg_wh: FloatArray, step_s: float,
@@ -133,15 +154,14 @@ def pack_reasons(
             why[i] = WHY_RAMP
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def output_order(
     algorithm: int, rate_w: FloatArray, need_wh: FloatArray, arrival_s: FloatArray,
-    departure_s: FloatArray, time_s: float,
-) -> IntArray:
-    """Service order: FCFS by arrival, EDF by departure, LLF (and MPC) by laxity; ties: lower
-    output number first (stable sort)."""
+    departure_s: FloatArray, time_s: float, key: FloatArray, order: IntArray,
+) -> None:
+    """Service order into ``order``: FCFS by arrival, EDF by departure, LLF (and MPC) by laxity;
+    ties: lower output number first (stable insertion sort; ``key`` is scratch)."""
     n = rate_w.shape[0]
-    key = np.empty(n)
     for k in range(n):
         if algorithm == ALG_EDF:
             key[k] = departure_s[k]
@@ -150,10 +170,14 @@ def output_order(
             key[k] = (departure_s[k] - time_s) - charge_s
         else:
             key[k] = arrival_s[k]
-    return np.argsort(key, kind="mergesort")
+        j = k
+        while j > 0 and key[order[j - 1]] > key[k]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sorted_allocation(
     order: IntArray, upper_w: FloatArray, budget_w: float, min_w: float, previous_w: FloatArray,
     out_w: FloatArray,
@@ -175,15 +199,15 @@ def sorted_allocation(
         remaining -= give
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def equal_allocation(
     order: IntArray, upper_w: FloatArray, budget_w: float, min_w: float, previous_w: FloatArray,
-    out_w: FloatArray,
+    out_w: FloatArray, cand: IntArray, free: np.ndarray,
 ) -> None:
     """Equal shares (water-filled against ``upper_w``) among as many vehicles as can get
-    ``min_w``; vehicles that had power keep their place first, then ``order`` decides."""
+    ``min_w``; vehicles that had power keep their place first, then ``order`` decides
+    (``cand``, ``free``: scratch, one entry per output)."""
     out_w[:] = 0.0
-    cand = np.empty(order.shape[0], dtype=np.int64)
     m = 0
     for running in (True, False):
         for k in order:
@@ -192,7 +216,7 @@ def equal_allocation(
                 m += 1
     if np.isfinite(budget_w) and min_w > 0.0:
         m = min(m, int(budget_w // min_w))
-    free = np.ones(m, dtype=np.bool_)
+    free[:m] = True
     n_free = m
     remaining = budget_w
     while n_free > 0 and remaining > 1e-9:
@@ -214,7 +238,7 @@ def equal_allocation(
         n_free = still
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def uncontrolled_allocation(
     upper_w: FloatArray, budget_w: float, min_w: float, out_w: FloatArray
 ) -> None:
@@ -237,7 +261,7 @@ def uncontrolled_allocation(
             out_w[k] = upper_w[k] if out_w[k] >= min_w else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mpc_allocation_kernel(
     order: IntArray, plan_w: FloatArray, upper_w: FloatArray, budget_w: float, min_w: float,
     previous_w: FloatArray, out_w: FloatArray,
@@ -262,37 +286,40 @@ def mpc_allocation_kernel(
             remaining -= give
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def allocate_outputs_kernel(
     algorithm: int, upper_w: FloatArray, rate_w: FloatArray, need_wh: FloatArray,
     arrival_s: FloatArray, departure_s: FloatArray, plan_w: FloatArray, time_s: float,
-    budget_w: float, min_w: float, previous_w: FloatArray, out_w: FloatArray,
+    budget_w: float, min_w: float, previous_w: FloatArray, out_w: FloatArray, key: FloatArray,
+    order: IntArray, cand: IntArray, free: np.ndarray,
 ) -> None:
-    """Power per output for one cycle with ``algorithm`` (an ``ALG_*`` code) into ``out_w``."""
+    """Power per output for one cycle with ``algorithm`` (an ``ALG_*`` code) into ``out_w``
+    (``key``, ``order``, ``cand``, ``free``: scratch, one entry per output)."""
     budget = max(budget_w, 0.0)
     if algorithm == ALG_UNCONTROLLED:
         uncontrolled_allocation(upper_w, budget, min_w, out_w)
         return
-    order = output_order(algorithm, rate_w, need_wh, arrival_s, departure_s, time_s)
+    output_order(algorithm, rate_w, need_wh, arrival_s, departure_s, time_s, key, order)
     if algorithm == ALG_EQUAL:
-        equal_allocation(order, upper_w, budget, min_w, previous_w, out_w)
+        equal_allocation(order, upper_w, budget, min_w, previous_w, out_w, cand, free)
     elif algorithm == ALG_MPC:
         mpc_allocation_kernel(order, plan_w, upper_w, budget, min_w, previous_w, out_w)
     else:
         sorted_allocation(order, upper_w, budget, min_w, previous_w, out_w)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def dispatch_sources_kernel(
     kind: IntArray, cap_w: FloatArray, sinks_w: float, pack_dis_cap_w: float,
-    pack_chg_cap_w: float, export_limit_w: float, grid_available: bool, src_w: FloatArray,
-    why: IntArray, why_w: FloatArray, res: FloatArray,
+    pack_chg_cap_w: float, export_limit_w: float, grid_available: bool, refill: bool,
+    src_w: FloatArray, why: IntArray, why_w: FloatArray, res: FloatArray,
 ) -> None:
     """Cover ``sinks_w`` from the sources (in policy order) and the packs.
 
     1. PV covers the sinks, fills the packs' charge room, exports up to ``export_limit_w``
        through the first grid source; the rest is curtailed.
-    2. Grid and DC charger cover what is left and refill the packs (never while exporting).
+    2. Grid and DC charger cover what is left and, if ``refill`` (time-of-use aware charging),
+       refill the packs (never while exporting).
     3. The packs discharge for the rest; 4. a generator covers what is still missing.
 
     Sources must be given in policy order (kind rank, then priority). Writes each source's power
@@ -330,7 +357,7 @@ def dispatch_sources_kernel(
         elif kind[j] == KIND_GRID or kind[j] == KIND_DC:
             if exported > 0.0:
                 continue
-            want = remaining + charge_room
+            want = remaining + (charge_room if refill else 0.0)
             take = min(cap, want)
             to_sinks = min(take, remaining)
             remaining -= to_sinks
@@ -358,7 +385,7 @@ def dispatch_sources_kernel(
     res[2] = max(remaining, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def trim_largest(out_w: FloatArray, excess_w: float) -> float:
     """Remove up to ``excess_w`` from the largest entries of ``out_w``; returns what is left."""
     while excess_w > 0.0:
@@ -371,7 +398,7 @@ def trim_largest(out_w: FloatArray, excess_w: float) -> float:
     return excess_w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def move_to_flexible_source(
     kind: IntArray, cap_w: FloatArray, src_w: FloatArray, bess_w: float, partial: bool
 ) -> float:
@@ -394,7 +421,7 @@ def move_to_flexible_source(
     return bess_w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def vehicle_budget_w(
     step_s: float, cfg: FloatArray, pk_max_dis_w: FloatArray, pk_max_chg_w: FloatArray,
     pk_e_dis_wh: FloatArray, pk_e_chg_wh: FloatArray, pk_joined: IntArray, pk_faulted: IntArray,
@@ -428,7 +455,7 @@ def vehicle_budget_w(
     return float(budget)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rebalance(
     kind: IntArray, cap_w: FloatArray, src_w: FloatArray, out_w: FloatArray, residue_w: float,
     res: FloatArray,
@@ -451,31 +478,59 @@ def _rebalance(
                 rest += take
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def decide_kernel(
-    time_s: float, step_s: float, cfg: FloatArray,
-    pk_max_dis_w: FloatArray, pk_max_chg_w: FloatArray, pk_e_dis_wh: FloatArray,
-    pk_e_chg_wh: FloatArray, pk_joined: IntArray, pk_faulted: IntArray, pk_prev_w: FloatArray,
-    pk_r_ohm: FloatArray, pk_v_v: FloatArray, conv_rated_w: FloatArray, conv_k0: FloatArray,
-    conv_k2: FloatArray,
-    src_kind: IntArray, src_cap_w: FloatArray, grid_available: bool,
-    out_active: IntArray, out_conn_w: FloatArray, out_acc_w: FloatArray, out_need_wh: FloatArray,
-    out_arr_s: FloatArray, out_dep_s: FloatArray, out_prev_w: FloatArray, out_plan_w: FloatArray,
-    load_w: float,
-    out_w: FloatArray, src_w: FloatArray, pack_w: FloatArray, dis: FloatArray, chg: FloatArray,
-    upper: FloatArray, pack_why: IntArray, out_why: IntArray, src_why: IntArray,
-    src_why_w: FloatArray, res: FloatArray,
+    time_s: float, step_s: float, cfg: FloatArray, packs: tuple, sources: tuple,  # type: ignore[type-arg]
+    grid_available: bool, outputs: tuple, load_w: float, price_per_kwh: float,  # type: ignore[type-arg]
+    result: tuple, why: tuple, work: tuple,  # type: ignore[type-arg]
 ) -> None:
     """One control cycle on arrays (see the module docstring); results written in place.
 
-    Inputs are bus-side powers [W] and energies [Wh]; sources in policy order with ``src_cap_w``
-    = ``min(available, max)``; outputs with their connector rating, the vehicle's acceptance now,
-    the energy still needed, arrival/departure [s], last cycle's power and (MPC only) the plan.
-    Outputs: power per output, source (export negative) and pack (discharge positive), the packs'
-    discharge / charge limits and the outputs' upper bounds of this cycle, the ``*_why`` codes,
-    and ``res[N_RES]`` (load served/unserved, curtailed, BESS power, vehicle
-    budget, whether the budget bound, the packs' summed limits).
+    Parameters
+    ----------
+    time_s, step_s : float
+        Clock and control interval [s].
+    cfg : ndarray
+        Settings (``CFG_*``).
+    packs : tuple of ndarray
+        ``(max_dis_w, max_chg_w, e_dis_wh, e_chg_wh, joined, faulted, prev_w, r_ohm, v_v,
+        conv_rated_w, conv_k0, conv_k2)``: bus-side limits [W], usable energies [Wh], flags, last
+        setpoints [W], resistance [Ω], voltage [V] and converter data.
+    sources : tuple of ndarray
+        ``(kind, cap_w)`` in policy order; ``cap_w = min(available, max)`` at the bus [W].
+    grid_available : bool
+        Whether the first grid source is connected (export needs it).
+    outputs : tuple of ndarray
+        ``(active, conn_w, acc_w, need_wh, arr_s, dep_s, prev_w, plan_w)``: connector rating, the
+        vehicle's acceptance now, energy still needed, arrival/departure, last power and (MPC
+        only) the plan — bus side.
+    load_w : float
+        Site load at the bus [W].
+    price_per_kwh : float
+        Import price now (time-of-use aware refill, ``CFG_REFILL_*``) [currency/kWh].
+    result : tuple of ndarray
+        Outputs ``(out_w, src_w, pack_w, dis, chg, upper, res)``: power per output, source (export
+        negative) and pack (discharge positive), the packs' discharge / charge limits and the
+        outputs' upper bounds of this cycle, and ``res[N_RES]``.
+    why : tuple of ndarray
+        Outputs ``(pack_why, out_why, src_why, src_why_w)``.
+    work : tuple of ndarray
+        :func:`decide_workspace`.
+
+    The arguments are grouped in tuples so that the call has few arguments: CPython passes a
+    call of more than 30 arguments as ``*args``, which numba cannot inline into the site loop.
     """
+    (
+        pk_max_dis_w, pk_max_chg_w, pk_e_dis_wh, pk_e_chg_wh, pk_joined, pk_faulted, pk_prev_w,
+        pk_r_ohm, pk_v_v, conv_rated_w, conv_k0, conv_k2,
+    ) = packs
+    src_kind, src_cap_w = sources
+    out_active, out_conn_w, out_acc_w, out_need_wh, out_arr_s, out_dep_s, out_prev_w, out_plan_w = (
+        outputs
+    )
+    out_w, src_w, pack_w, dis, chg, upper, res = result
+    pack_why, out_why, src_why, src_why_w = why
+    fw, iw, bw = work
     n_pk = pk_max_dis_w.shape[0]
     n_out = out_w.shape[0]
     budget = vehicle_budget_w(
@@ -486,7 +541,7 @@ def decide_kernel(
     pack_chg_cap = res[RES_PACK_CHG_CAP_W]
     load_served = res[RES_LOAD_SERVED_W]
     # vehicles
-    rate = np.empty(n_out)
+    rate = fw[FW_RATE, :n_out]
     for k in range(n_out):
         rate[k] = max(min(out_conn_w[k], out_acc_w[k]), 0.0) if out_active[k] else 0.0
         upper[k] = min(rate[k], out_need_wh[k] * 3600.0 / step_s) if out_active[k] else 0.0
@@ -494,7 +549,8 @@ def decide_kernel(
     min_w = cfg[CFG_MIN_OUTPUT_W]
     allocate_outputs_kernel(
         algorithm, upper, rate, out_need_wh, out_arr_s, out_dep_s, out_plan_w, time_s, budget,
-        min_w, out_prev_w, out_w,
+        min_w, out_prev_w, out_w, fw[FW_KEY, :n_out], iw[IW_ORDER, :n_out],
+        iw[IW_CAND, :n_out], bw[BW_FREE, :n_out],
     )
     short = False
     for k in range(n_out):
@@ -514,11 +570,16 @@ def decide_kernel(
             short = True
     res[RES_SHORT] = 1.0 if short else 0.0
     # sources
-    d = np.empty(3)
+    d = fw[FW_DISPATCH, :3]
     sinks = out_w.sum() + load_served
+    stored = pk_e_dis_wh.sum()
+    window = stored + pk_e_chg_wh.sum()
+    refill = price_per_kwh <= cfg[CFG_REFILL_PRICE_MAX] or (
+        window > 0.0 and stored < cfg[CFG_REFILL_RESERVE] * window
+    )
     dispatch_sources_kernel(
         src_kind, src_cap_w, sinks, pack_dis_cap, pack_chg_cap, cfg[CFG_EXPORT_W],
-        grid_available, src_w, src_why, src_why_w, d,
+        grid_available, refill, src_w, src_why, src_why_w, d,
     )
     bess = d[0]
     res[RES_CURTAILED_W] = d[1]
@@ -529,12 +590,13 @@ def decide_kernel(
     # packs
     pack_w[:] = 0.0
     if bess != 0.0:
-        lim = dis.copy() if bess > 0.0 else chg.copy()
-        weight = pk_e_dis_wh.copy() if bess > 0.0 else pk_e_chg_wh.copy()
-        keep = np.empty(n_pk, dtype=np.bool_)
+        lim, weight = fw[FW_LIM, :n_pk], fw[FW_WEIGHT, :n_pk]
+        lim[:] = dis if bess > 0.0 else chg
+        weight[:] = pk_e_dis_wh if bess > 0.0 else pk_e_chg_wh
         placed = split_packs(
             bess, lim, weight, pk_r_ohm, pk_v_v, conv_rated_w, conv_k0, conv_k2,
-            int(cfg[CFG_SPLIT]), cfg[CFG_CONCENTRATE] > 0.5, pack_w, keep,
+            int(cfg[CFG_SPLIT]), cfg[CFG_CONCENTRATE] > 0.5, pack_w, bw[BW_KEEP, :n_pk],
+            bw[BW_FREE, :n_pk], fw[FW_COND, :n_pk],
         )
         if abs(bess - placed) > _TOL_W:
             _rebalance(src_kind, src_cap_w, src_w, out_w, bess - placed, res)

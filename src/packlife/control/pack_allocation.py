@@ -27,6 +27,15 @@ _MIN_WEIGHT = 1e-12
 def allocate_by_weight(
     request_w: float, limit_w: FloatArray, weight: FloatArray, out_w: FloatArray
 ) -> float:
+    """:func:`allocate_by_weight_into` with its own scratch (see there)."""
+    free = np.empty(limit_w.shape[0], dtype=np.bool_)
+    return allocate_by_weight_into(request_w, limit_w, weight, out_w, free)
+
+
+@njit(cache=True)
+def allocate_by_weight_into(
+    request_w: float, limit_w: FloatArray, weight: FloatArray, out_w: FloatArray, free: BoolArray
+) -> float:
     """Split ``request_w`` across packs in proportion to ``weight``, capped at ``limit_w``.
 
     Parameters
@@ -41,6 +50,8 @@ def allocate_by_weight(
         the packs that still have headroom are zero, their remaining limits are used instead.
     out_w : ndarray
         Output: power per pack, same sign as ``request_w`` [W].
+    free : ndarray of bool
+        Scratch, one entry per pack.
 
     Returns
     -------
@@ -52,7 +63,6 @@ def allocate_by_weight(
     remaining = abs(request_w)
     for i in range(n):
         out_w[i] = 0.0
-    free = np.empty(n, dtype=np.bool_)
     for i in range(n):
         free[i] = limit_w[i] > _EPS_W
     for _ in range(n + 1):

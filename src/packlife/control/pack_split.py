@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from packlife._typing import BoolArray, FloatArray
-from packlife.control.pack_allocation import allocate_by_weight, concentrate_converters
+from packlife.control.pack_allocation import allocate_by_weight_into, concentrate_converters
 
 # ---- why a pack's power is what it is (controller side) ----
 WHY_NONE, WHY_RATED, WHY_ENERGY, WHY_RAMP, WHY_FAULTED, WHY_NOT_JOINED = range(6)
@@ -45,13 +45,24 @@ def allocate_min_loss_exact(
 
     Returns the part no pack could take (same sign as ``request_w``) [W].
     """
+    return allocate_min_loss_into(
+        request_w, limit_w, resistance_ohm, voltage_v, out_w, np.empty(limit_w.shape[0])
+    )
+
+
+@njit(cache=True)
+def allocate_min_loss_into(
+    request_w: float, limit_w: FloatArray, resistance_ohm: FloatArray, voltage_v: FloatArray,
+    out_w: FloatArray, cond: FloatArray,
+) -> float:
+    """:func:`allocate_min_loss_exact` with scratch ``cond`` (one entry per pack)."""
     n = limit_w.shape[0]
     sign = 1.0 if request_w >= 0.0 else -1.0
     total_lim = 0.0
     for i in range(n):
         total_lim += max(limit_w[i], 0.0)
     target = min(abs(request_w), total_lim)
-    cond = np.empty(n)  # v²/(2r): power per unit multiplier [W per W/W]
+    # cond = v²/(2r): power per unit multiplier [W per W/W]
     hi = 0.0
     for i in range(n):
         r = max(resistance_ohm[i], 1e-12)
@@ -89,19 +100,19 @@ def allocate_min_loss_exact(
 @njit(cache=True)
 def _split_once(
     request_w: float, limit_w: FloatArray, weight: FloatArray, resistance_ohm: FloatArray,
-    voltage_v: FloatArray, split: int, out_w: FloatArray,
+    voltage_v: FloatArray, split: int, out_w: FloatArray, free: BoolArray, cond: FloatArray,
 ) -> None:
     if split == SPLIT_MIN_LOSS:
-        allocate_min_loss_exact(request_w, limit_w, resistance_ohm, voltage_v, out_w)
+        allocate_min_loss_into(request_w, limit_w, resistance_ohm, voltage_v, out_w, cond)
     else:
-        allocate_by_weight(request_w, limit_w, weight, out_w)
+        allocate_by_weight_into(request_w, limit_w, weight, out_w, free)
 
 
 @njit(cache=True)
 def split_packs(
     request_w: float, limit_w: FloatArray, weight: FloatArray, resistance_ohm: FloatArray,
     voltage_v: FloatArray, rated_w: FloatArray, k0: FloatArray, k2: FloatArray, split: int,
-    concentrate: bool, out_w: FloatArray, keep: BoolArray,
+    concentrate: bool, out_w: FloatArray, keep: BoolArray, free: BoolArray, cond: FloatArray,
 ) -> float:
     """Power per pack for a net BESS request (discharge positive) [W]; returns what was placed.
 
@@ -125,8 +136,8 @@ def split_packs(
         Switch converters off at light load (``usable_energy`` rule only).
     out_w : ndarray
         Output: power per pack, same sign as ``request_w`` [W].
-    keep : ndarray of bool
-        Scratch.
+    keep, free, cond : ndarray
+        Scratch, one entry per pack.
     """
     n = limit_w.shape[0]
     out_w[:] = 0.0
@@ -137,7 +148,7 @@ def split_packs(
             weight[i] = 0.0
     if split == SPLIT_USABLE_ENERGY and concentrate:
         concentrate_converters(request_w, limit_w, weight, rated_w, k0, k2, keep)
-    _split_once(request_w, limit_w, weight, resistance_ohm, voltage_v, split, out_w)
+    _split_once(request_w, limit_w, weight, resistance_ohm, voltage_v, split, out_w, free, cond)
     for _ in range(n if request_w < 0.0 else 0):
         changed = False
         for i in range(n):
@@ -148,7 +159,7 @@ def split_packs(
                 changed = True
         if not changed:
             break
-        _split_once(request_w, limit_w, weight, resistance_ohm, voltage_v, split, out_w)
+        _split_once(request_w, limit_w, weight, resistance_ohm, voltage_v, split, out_w, free, cond)
     placed = 0.0
     for i in range(n):
         placed += out_w[i]

@@ -226,6 +226,8 @@ class SiteSnapshot:
         Site AC/DC load other than the vehicles [W].
     previous : Setpoints or None
         Setpoints of the previous cycle (ramp limits, hysteresis); ``None`` at start.
+    import_price_per_kwh : float
+        Grid import price now, for time-of-use aware charging [currency/kWh].
     """
 
     time_s: float
@@ -235,6 +237,7 @@ class SiteSnapshot:
     outputs: tuple[OutputState, ...]
     load_power_w: float = 0.0
     previous: Setpoints | None = None
+    import_price_per_kwh: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,13 @@ class ControllerConfig:
         Whether the generator may run to charge vehicles (it always backs up the site load).
     mpc_horizon_steps : int
         MPC horizon in control intervals.
+    refill_price_max_per_kwh : float
+        Time-of-use aware charging: grid / DC-charger sources refill the packs only while the
+        import price is at most this (``inf`` = always) [currency/kWh]; PV that would otherwise
+        be curtailed always does.
+    refill_reserve_fraction : float
+        …and also whenever the packs hold less than this fraction of their usable energy
+        window, whatever the price (so they never sit empty waiting for the cheap band) [0–1].
     """
 
     vehicle_algorithm: VehicleAlgorithm = "llf"
@@ -270,3 +280,5 @@ class ControllerConfig:
     export_limit_w: float = 0.0
     use_generator_for_vehicles: bool = True
     mpc_horizon_steps: int = 24
+    refill_price_max_per_kwh: float = float("inf")
+    refill_reserve_fraction: float = 0.0

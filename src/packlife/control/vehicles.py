@@ -176,13 +176,17 @@ def _code(algorithm: VehicleAlgorithm) -> int:
 
 def priority_order(algorithm: VehicleAlgorithm, arrays: OutputArrays, time_s: float) -> IntArray:
     """Output indices in service order for ``algorithm`` (ties: lower output number first)."""
-    order: IntArray = KN.output_order(
+    n = arrays.rate_w.shape[0]
+    order = np.zeros(n, dtype=np.int64)
+    KN.output_order(
         _code(algorithm),
         arrays.rate_w,
         arrays.energy_needed_wh,
         arrays.arrival_s,
         arrays.departure_s,
         time_s,
+        np.zeros(n),
+        order,
     )
     return order
 
@@ -202,8 +206,12 @@ def equal_allocation(
 ) -> FloatArray:
     """Equal shares among as many vehicles as can get ``min_w``
     (:func:`packlife.control.kernels.equal_allocation`) [W]."""
-    out = np.zeros(upper_w.shape[0])
-    KN.equal_allocation(order.astype(np.int64), upper_w, budget_w, min_w, previous_w, out)
+    n = upper_w.shape[0]
+    out = np.zeros(n)
+    KN.equal_allocation(
+        order.astype(np.int64), upper_w, budget_w, min_w, previous_w, out,
+        np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.bool_),
+    )  # fmt: skip
     return out
 
 
@@ -235,9 +243,12 @@ def allocate_outputs(
             plan = mpc_plan_w(arrays, time_s, step_s, max(budget_w, 0.0), horizon_steps)[:, 0]
         except InfeasibleError:  # a solver failure must not stop the site: fall back to LLF
             code = KN.ALG_LLF
-    out = np.zeros(upper.shape[0])
+    n = upper.shape[0]
+    out = np.zeros(n)
+    fw, iw, bw = KN.decide_workspace(0, n)
     KN.allocate_outputs_kernel(
         code, upper, arrays.rate_w, arrays.energy_needed_wh, arrays.arrival_s,
         arrays.departure_s, plan, time_s, budget_w, min_w, previous_w, out,
+        fw[KN.FW_KEY, :n], iw[KN.IW_ORDER, :n], iw[KN.IW_CAND, :n], bw[KN.BW_FREE, :n],
     )  # fmt: skip
     return out

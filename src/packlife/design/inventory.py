@@ -18,6 +18,8 @@ the row (1 = first data row), the serial and the field.
 from __future__ import annotations
 
 import math
+import warnings
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,16 +92,28 @@ def read_inventory_csv(path: str | Path) -> list[InventoryItem]:
         Missing file/columns, unreadable CSV, or a bad value (row, serial and field named).
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataFileError(path, ["is a folder, expected an inventory CSV file"])
     try:
-        frame = pd.read_csv(path, comment="#", skipinitialspace=True, dtype=str,
-                            keep_default_na=False)
+        with warnings.catch_warnings():  # a row longer than the header must not lose data
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, comment="#", skipinitialspace=True, dtype=str,
+                                keep_default_na=False, encoding="utf-8", index_col=False)
+    except pd.errors.ParserWarning:
+        raise DataFileError(path, ["a row has more fields than the header has columns"]) from None
     except FileNotFoundError:
         raise DataFileError(path, ["file not found"]) from None
     except pd.errors.EmptyDataError:
         raise DataFileError(path, ["file is empty"]) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataFileError(path, [f"not a readable CSV: {exc}"]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)[:200]
+        raise DataFileError(path, [f"not a readable CSV ({reason})"]) from None
+    names = [str(c).strip() for c in frame.columns]
+    twice = sorted({n for n in names if names.count(n) > 1}
+                   | {n[:-2] for n in names if n[-2:] in (".1", ".2") and n[:-2] in names})
+    if twice:
+        raise DataFileError(path, [f"header: column '{c}' appears more than once" for c in twice])
+    frame.columns = names
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise DataFileError(
@@ -133,7 +147,7 @@ def items_from_records(
         try:
             item = _item(rec)
         except PacklifeError as exc:
-            serial = str(rec.get("serial", "")).strip() or "?"
+            serial = str(rec.get("serial", "")).strip()[:40] or "?"
             problems.append(f"row {index} (serial {serial}): {exc}")
             if len(problems) >= 10:
                 break
@@ -171,6 +185,9 @@ def _item(rec: Mapping[str, Any]) -> InventoryItem:
     serial = str(rec.get("serial") or "").strip()
     if not serial:
         raise PacklifeError("field 'serial': must not be empty")
+    if len(serial) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in serial):
+        raise PacklifeError("field 'serial': expected at most 64 printable characters, got "
+                            f"{serial[:40]!r}")
     catalog_id = str(rec.get("catalog_id") or "").strip()
     if not catalog_id:
         raise PacklifeError("field 'catalog_id': must not be empty")

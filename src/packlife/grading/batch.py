@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import numpy as np
 
 from packlife.chemistry.schema import ParameterSet
 from packlife.errors import PacklifeError
+from packlife.grading.capacity import CapacityAssessment, assess_capacity
 from packlife.grading.estimators import (
+    COULOMB_REL_UNCERTAINTY,
     Pulses,
     capacity_from_discharge,
     dcir_from_pulses,
@@ -20,6 +23,13 @@ from packlife.grading.estimators import (
     self_discharge_pct_per_month,
 )
 from packlife.grading.fast_soh import fast_capacity_estimate
+from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
+from packlife.grading.plausibility import (
+    capacity_reasons,
+    sign_reasons,
+    soh_reasons,
+    unit_reasons,
+)
 from packlife.grading.policy import (
     GradingPolicy,
     Measurements,
@@ -27,6 +37,7 @@ from packlife.grading.policy import (
     disposition_of,
     load_policy,
 )
+from packlife.grading.steps import Steps, segment_steps
 from packlife.io.bms import BmsSnapshot
 from packlife.io.detect import TestRecord, read_any
 from packlife.models.interp import interp2
@@ -49,12 +60,15 @@ class GradeContext:
     ocv_soc: np.ndarray | None = None
     ocv_v: np.ndarray | None = None
     reference_dcir_mohm: float | None = None
+    reference_r0_mohm: float | None = None
     reference_r10_table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     series_cells: int = 1
     test_temperature_c: float | None = None
     calendar_limit_years: float | None = None
     history: dict[str, BmsSnapshot] = field(default_factory=dict)
     today: dt.date | None = None
+    rest_current_a: float | None = None
+    ica_reference: IcaCurve | None = None
 
 
 def context_from_catalog(
@@ -87,6 +101,15 @@ def context_from_catalog(
             interp2(ecm_t, ecm_s, r10_table, np.array([25.0]), np.array([0.5]))[0]
         ),
         reference_r10_table=(ecm_t, ecm_s, r10_table),
+        reference_r0_mohm=float(
+            interp2(
+                ecm_t,
+                ecm_s,
+                np.asarray(pset.ecm.r0_ohm, dtype=float) * 1000.0 * series / parallel,
+                np.array([25.0]),
+                np.array([0.5]),
+            )[0]
+        ),
         series_cells=series,
         calendar_limit_years=pack.calendar_life_years,
     )
@@ -126,20 +149,106 @@ def _apply_history(m: Measurements, snap: BmsSnapshot | None) -> None:
     )
 
 
+@dataclass
+class CapacityOutcome:
+    """Capacity [Ah], its 1σ [Ah], the method, notes for the reasons, and reasons not to grade."""
+
+    capacity_ah: float | None = None
+    uncertainty_ah: float | None = None
+    method: str | None = None
+    notes: list[str] = field(default_factory=list)
+    implausible: list[str] = field(default_factory=list)
+    assessment: CapacityAssessment | None = None
+    rest_threshold_a: float | None = None
+
+
+def _step_ids(cols: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """One id per (cycle, step) pair from the cycler's columns, or None."""
+    step = cols.get("step")
+    if step is None:
+        return None
+    cycle = cols.get("cycle")
+    ids: np.ndarray = np.nan_to_num(np.asarray(step, dtype=float), nan=-1.0)
+    if cycle is not None:
+        ids = ids + 1e6 * np.nan_to_num(np.asarray(cycle, dtype=float), nan=-1.0)
+    return ids
+
+
 def _capacity(
-    t: np.ndarray, i: np.ndarray, v: np.ndarray, ctx: GradeContext
-) -> tuple[float | None, float | None, str | None]:
-    """(capacity [Ah], 1σ [Ah], method): a full discharge, else the ≤ 15-min estimate."""
-    cap = capacity_from_discharge(t, i, v)
-    if cap is not None:
-        return cap.capacity_ah, cap.uncertainty_ah, "full_discharge"
+    t: np.ndarray,
+    i: np.ndarray,
+    v: np.ndarray,
+    ctx: GradeContext,
+    temp: np.ndarray | None,
+    cols: Mapping[str, np.ndarray],
+) -> CapacityOutcome:
+    """Capacity from full CC discharges (grouped by rate and temperature), else a stepped
+    (HPPC-style) discharge, else the ≤ 15-min estimate; with plausibility checks."""
+    rated = ctx.rated_capacity_ah
+    steps = segment_steps(
+        i, step_id=_step_ids(cols), rated_capacity_ah=rated, rest_current_a=ctx.rest_current_a
+    )
+    out = _capacity_from_steps(t, i, v, ctx, temp, cols, steps)
+    out.rest_threshold_a = steps.rest_threshold_a
+    out.implausible += sign_reasons(t, v, steps)
+    return out
+
+
+def _capacity_from_steps(
+    t: np.ndarray,
+    i: np.ndarray,
+    v: np.ndarray,
+    ctx: GradeContext,
+    temp: np.ndarray | None,
+    cols: Mapping[str, np.ndarray],
+    steps: Steps,
+) -> CapacityOutcome:
+    rated = ctx.rated_capacity_ah
+    ass = assess_capacity(
+        t,
+        i,
+        v,
+        steps,
+        rated_capacity_ah=rated,
+        temperature_c=temp,
+        step_time_s=cols.get("step_time_s"),
+        discharge_counter_ah=cols.get("discharge_counter_ah"),
+    )
+    if ass.chosen is not None:
+        g = ass.chosen
+        return CapacityOutcome(
+            g.capacity_ah,
+            g.uncertainty_ah,
+            "full_cc_discharge",
+            list(ass.notes),
+            capacity_reasons(g, t, rated),
+            ass,
+        )
+    stepped = capacity_from_discharge(t, i, v, threshold_a=steps.rest_threshold_a)
+    if stepped is not None:
+        note = (
+            "capacity from a stepped discharge (no single full CC step: rests and pulses of "
+            "≤ 120 s in between counted net, end-of-interval coulomb count)"
+        )
+        unc = float(np.hypot(stepped.uncertainty_ah, COULOMB_REL_UNCERTAINTY * stepped.capacity_ah))
+        out = CapacityOutcome(stepped.capacity_ah, unc, "stepped_discharge", [note], [], ass)
+        if rated:
+            soh = stepped.capacity_ah / rated
+            if soh > 1.05 or soh < 0.02:
+                out.implausible.append(
+                    f"wrong units or implausible: stepped discharge gives SoH {soh:.4g} of the "
+                    f"rated {rated:.4g} Ah"
+                )
+        return out
     if ctx.ocv_soc is None or ctx.ocv_v is None:
-        return None, None, None
-    max_i = 0.5 * ctx.rated_capacity_ah if ctx.rated_capacity_ah else None
+        return CapacityOutcome(assessment=ass)
+    max_i = 0.5 * rated if rated else None
     fast = fast_capacity_estimate(t, i, v, ctx.ocv_soc, ctx.ocv_v, max_current_a=max_i)
     if fast is None:
-        return None, None, None
-    return fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min"
+        return CapacityOutcome(assessment=ass)
+    return CapacityOutcome(
+        fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min", [], [], ass
+    )
 
 
 def _pulse_table(
@@ -192,15 +301,28 @@ def grade_series(
     ctx: GradeContext,
     serial: str,
     temperature_c: np.ndarray | None = None,
+    columns: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, object]:
-    """Estimate everything measurable from one canonical series and decide its disposition."""
+    """Estimate everything measurable from one canonical series and decide its disposition.
+
+    ``columns`` may hold the cycler's own ``step``, ``cycle``, ``step_time_s`` and
+    ``discharge_counter_ah`` series (same length); they define steps and count charge.
+    """
     t, i, v = time_s, current_a, voltage_v
     if temperature_c is None and ctx.test_temperature_c is not None:
         temperature_c = np.full(t.size, ctx.test_temperature_c)
-    capacity, unc, method = _capacity(t, i, v, ctx)
+    cap_out = _capacity(t, i, v, ctx, temperature_c, columns or {})
+    capacity, unc, method = cap_out.capacity_ah, cap_out.uncertainty_ah, cap_out.method
     pulses, p_soc, p_temp = _pulse_table(t, i, v, temperature_c, ctx)
     dis = pulses.current_a > 0
     r10 = _median_finite(pulses.r10_mohm[dis])
+    r10_all = pulses.r10_mohm[dis][np.isfinite(pulses.r10_mohm[dis])]
+    # 1σ of the median: spread between pulses (different SoC) / √n, and ≥ 1 % (ΔV/ΔI reading)
+    r10_sigma = (
+        max(float(np.std(r10_all, ddof=1)) / math.sqrt(r10_all.size), 0.01 * float(r10))
+        if r10 is not None and r10_all.size > 1
+        else (0.01 * r10 if r10 is not None else None)
+    )
     r30 = _median_finite(pulses.r30_mohm[dis])
     sd = None
     if ctx.ocv_soc is not None and ctx.ocv_v is not None:
@@ -218,6 +340,21 @@ def grade_series(
     )
     _apply_history(m, ctx.history.get(serial))
     grade, reasons = decide(m, ctx.policy, ctx.today)
+    blockers = (
+        unit_reasons(t, i, rated, v, cap_out.rest_threshold_a)
+        + cap_out.implausible
+        + soh_reasons(m.soh, m.soh_uncertainty if m.soh is not None else None, method)
+    )
+    if blockers and grade != "quarantine":
+        grade = "ungraded"
+        reasons = [f"not graded: {b}" for b in blockers] + reasons
+    ica: dict[str, object] | None = None
+    ica_notes: list[str] = []
+    if cap_out.assessment is not None:
+        ica, ica_notes = ica_of_discharges(
+            t, i, v, cap_out.assessment.discharges, ctx.ica_reference
+        )
+    reasons = reasons + cap_out.notes + ica_notes
     if capacity is not None and rated is None:
         reasons.append("soh not computed: give --rated-capacity-ah or --catalog-id")
     if method == "fast_estimate_15min" and m.soh is not None:
@@ -239,9 +376,13 @@ def grade_series(
         "serial": serial,
         "capacity_ah": _num(capacity),
         "capacity_method": method,
+        "capacity_uncertainty_ah": _num(unc, 3),
+        "capacity_by_rate": _groups_json(cap_out.assessment),
         "soh": _num(m.soh, 4),
         "soh_uncertainty": _num(m.soh_uncertainty, 3) if m.soh is not None else None,
         "dcir_mohm": _num(r10, 4),
+        "dcir_uncertainty_mohm": _num(r10_sigma, 3),
+        "dcir_method": "hppc_pulse_10s" if r10 is not None else None,
         "dcir_30s_mohm": _num(r30, 4),
         "resistance_growth": _num(m.resistance_growth, 4),
         "self_discharge_pct_per_month": _num(sd, 4),
@@ -250,7 +391,26 @@ def grade_series(
         "disposition": disposition_of(grade, ctx.policy),
         "reasons": reasons,
         "dcir_points": points,
+        "ica": ica,
     }
+
+
+def _groups_json(ass: CapacityAssessment | None) -> list[dict[str, object]]:
+    """Every rate/temperature group of full CC discharges, for the JSON output."""
+    if ass is None:
+        return []
+    return [
+        {
+            "c_rate": _num(g.c_rate, 4),
+            "current_a": _num(g.current_a, 5),
+            "temperature_c": _num(g.temperature_c, 3),
+            "capacity_ah": _num(g.capacity_ah),
+            "uncertainty_ah": _num(g.uncertainty_ah, 3),
+            "n": len(g.members),
+            "chosen": g is ass.chosen,
+        }
+        for g in ass.groups
+    ]
 
 
 def grade_snapshot(snap: BmsSnapshot, ctx: GradeContext) -> dict[str, object]:
@@ -258,6 +418,10 @@ def grade_snapshot(snap: BmsSnapshot, ctx: GradeContext) -> dict[str, object]:
     m = Measurements(soh=snap.bms_soh, calendar_limit_years=ctx.calendar_limit_years)
     _apply_history(m, snap)
     grade, reasons = decide(m, ctx.policy, ctx.today)
+    blockers = soh_reasons(snap.bms_soh, None, "bms_reported")
+    if blockers and grade != "quarantine":
+        grade = "ungraded"
+        reasons = [f"not graded: {b}" for b in blockers] + reasons
     if snap.bms_soh is not None:
         reasons.append("soh as reported by the BMS (not measured)")
     return {
@@ -294,17 +458,56 @@ def grade_record(
             ctx,
             serial or record.path.name.split(".")[0],
             d["temperature_c"].to_numpy(dtype=float) if "temperature_c" in d else None,
+            columns={
+                c: d[c].to_numpy(dtype=float)
+                for c in ("step", "cycle", "step_time_s", "discharge_counter_ah")
+                if c in d
+            },
         )
         return [base | res]
     return [base | grade_snapshot(s, ctx) for s in record.bms]
 
 
+def ica_reference_from_file(path: str | Path, ctx: GradeContext) -> IcaCurve:
+    """dQ/dV reference from the slowest full CC discharge in ``path`` (a new cell of the same
+    chemistry, or the same unit earlier).
+
+    Raises
+    ------
+    PacklifeError
+        If the file holds no full constant-current discharge.
+    """
+    record = read_any(path)
+    if record.data is None:
+        raise PacklifeError(f"{path}: an ICA reference must be a cycler time series")
+    d = record.data
+    t, i, v = (d[c].to_numpy(dtype=float) for c in ("time_s", "current_a", "voltage_v"))
+    cols = {c: d[c].to_numpy(dtype=float) for c in ("step", "cycle", "step_time_s") if c in d}
+    steps = segment_steps(
+        i,
+        step_id=_step_ids(cols),
+        rated_capacity_ah=ctx.rated_capacity_ah,
+        rest_current_a=ctx.rest_current_a,
+    )
+    found = assess_capacity(t, i, v, steps, rated_capacity_ah=ctx.rated_capacity_ah).discharges
+    curve = reference_curve(t, i, v, found)
+    if curve is None:
+        raise PacklifeError(f"{path}: no full constant-current discharge for an ICA reference")
+    return curve
+
+
 def grade_file(
     path: str | Path, ctx: GradeContext, fmt: str = "auto", serial: str | None = None
 ) -> list[dict[str, object]]:
-    """Read and grade one file; a file that fails gives one dict with ``error``."""
+    """Read and grade one file (cycler series, BMS snapshots or impedance spectra); a file that
+    fails gives one dict with ``error``."""
+    from packlife.grading.spectra import grade_spectra
+    from packlife.io.eis import is_eis_file
+
     path = Path(path)
     try:
+        if fmt == "eis" or (fmt == "auto" and path.is_file() and is_eis_file(path)):
+            return grade_spectra(path, ctx, serial)
         return grade_record(read_any(path, fmt), ctx, serial)
     except PacklifeError as exc:
         return [

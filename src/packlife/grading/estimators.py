@@ -2,7 +2,8 @@
 
 All functions are pure and work on numpy arrays ``time_s`` [s], ``current_a`` [A] (discharge
 positive) and ``voltage_v`` [V]. A sample is *at rest* when ``|current_a|`` is below
-``rest_threshold_a`` (default: 1 % of the largest current, at least 10 mA).
+``rest_threshold_a`` (default: 0.2 % of the 99th-percentile |current|, see
+:func:`packlife.grading.steps.rest_threshold_a`; the graders pass C/500 of the rating).
 
 References
 ----------
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from packlife._typing import FloatArray
+from packlife.grading.steps import rest_threshold_a
 
 #: charge pulses up to this duration do not end a capacity discharge (HPPC) [s]
 MAX_PULSE_S = 120.0
@@ -37,9 +39,9 @@ class Runs:
 
 
 def rest_threshold(current_a: FloatArray) -> float:
-    """Current below which a sample counts as rest [A]."""
-    peak = float(np.max(np.abs(current_a))) if current_a.size else 0.0
-    return max(0.01, 0.01 * peak)
+    """Current below which a sample counts as rest without a rating [A] (no fixed floor: a
+    C/12 discharge of a 20 mAh cell is 1.7 mA)."""
+    return rest_threshold_a(current_a, None)
 
 
 def find_runs(current_a: FloatArray, threshold_a: float | None = None) -> Runs:
@@ -75,7 +77,12 @@ class CapacityResult:
 
 
 def capacity_from_discharge(
-    time_s: FloatArray, current_a: FloatArray, voltage_v: FloatArray, *, top_fraction: float = 0.03
+    time_s: FloatArray,
+    current_a: FloatArray,
+    voltage_v: FloatArray,
+    *,
+    top_fraction: float = 0.03,
+    threshold_a: float | None = None,
 ) -> CapacityResult | None:
     """Capacity from full discharges: from a rested/charged top state to the cut-off voltage.
 
@@ -84,14 +91,15 @@ def capacity_from_discharge(
     the first discharge sample within 1 % of the range above the file's minimum voltage; the
     range must be at least :data:`MIN_FULL_SPAN` of the top voltage (else the file holds only a
     partial discharge). Charge pulses up to :data:`MAX_PULSE_S` in between (HPPC) are counted
-    net; a longer charge aborts.
+    net; a longer charge aborts. A discharge running at the file's first sample is opened
+    there when that sample is near the top.
 
     Returns
     -------
     CapacityResult or None
         ``None`` if the file holds no full discharge.
     """
-    runs = find_runs(current_a)
+    runs = find_runs(current_a, threshold_a)
     q = cumulative_ah(time_s, current_a)
     v_max, v_min = float(np.max(voltage_v)), float(np.min(voltage_v))
     span = v_max - v_min
@@ -104,8 +112,8 @@ def capacity_from_discharge(
     for k in range(runs.kind.size):
         s, e, kind = int(runs.start[k]), int(runs.end[k]), int(runs.kind[k])
         if kind == 1:
-            if open_at < 0 and s > 0 and voltage_v[s - 1] >= v_hi:
-                open_at = s - 1
+            if open_at < 0 and voltage_v[max(s - 1, 0)] >= v_hi:
+                open_at = max(s - 1, 0)
             if open_at >= 0:
                 hit = np.flatnonzero(voltage_v[s : e + 1] <= v_lo)
                 if hit.size:

@@ -29,10 +29,19 @@ class Modules:
     serial: list[str]
     capacity_ah: np.ndarray
     dcir_mohm: np.ndarray
+    resistance_column: str = "dcir_mohm"
+
+
+#: resistance columns accepted, in order of preference: pulse DCIR, EIS ohmic (fit), EIS intercept
+RESISTANCE_COLUMNS = ("dcir_mohm", "r0_mohm", "r_ohm_intercept_mohm")
 
 
 def read_modules_csv(path: str | Path) -> Modules:
     """Read ``serial,capacity_ah,dcir_mohm[,…]`` (extra columns ignored).
+
+    Instead of ``dcir_mohm`` the file may give an EIS resistance, ``r0_mohm`` (fitted ohmic) or
+    ``r_ohm_intercept_mohm`` (as written by ``packlife grade`` on spectra); the first of
+    :data:`RESISTANCE_COLUMNS` present is used for every module and named in the result.
 
     Raises
     ------
@@ -48,12 +57,13 @@ def read_modules_csv(path: str | Path) -> Modules:
         raise DataFileError(path, ["file is empty"]) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataFileError(path, [f"not a readable CSV: {exc}"]) from None
+    r_col = next((c for c in RESISTANCE_COLUMNS if c in frame), "dcir_mohm")
     problems = [
-        f"column '{c}' is missing" for c in ("serial", "capacity_ah", "dcir_mohm") if c not in frame
+        f"column '{c}' is missing" for c in ("serial", "capacity_ah", r_col) if c not in frame
     ]
     if problems:
         raise DataFileError(path, problems)
-    for col in ("capacity_ah", "dcir_mohm"):
+    for col in ("capacity_ah", r_col):
         values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
         bad = ~(np.isfinite(values) & (values > 0))
         if bad.any():
@@ -69,7 +79,8 @@ def read_modules_csv(path: str | Path) -> Modules:
     return Modules(
         serials,
         pd.to_numeric(frame["capacity_ah"]).to_numpy(dtype=float),
-        pd.to_numeric(frame["dcir_mohm"]).to_numpy(dtype=float),
+        pd.to_numeric(frame[r_col]).to_numpy(dtype=float),
+        r_col,
     )
 
 

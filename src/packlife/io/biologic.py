@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from packlife.errors import DataFileError, PacklifeError
-from packlife.io._checks import check_canonical
+from packlife.io._checks import check_canonical, check_readable_file
 
 MPR_MAGIC_PREFIX = b"BIO-LOGIC MODULAR FILE"
 _CURRENT_COLUMNS = ("I/mA", "<I>/mA", "control/mA", "control/V/mA")
@@ -31,14 +31,38 @@ def looks_like_biologic(path: Path) -> bool:
         return False
 
 
+def open_mpr(path: Path) -> Any:
+    """Parse a ``.mpr`` file with galvani (``MPRfile``; its ``data`` is a structured array).
+
+    Raises
+    ------
+    DataFileError
+        For a file galvani cannot parse.
+    PacklifeError
+        If galvani is not installed.
+    """
+    try:
+        from galvani.BioLogic import MPRfile
+    except ImportError:
+        raise PacklifeError(
+            "reading BioLogic .mpr files needs galvani: pip install 'packlife[grading]'"
+        ) from None
+    try:
+        with path.open("rb") as fh:
+            return MPRfile(fh)
+    except (ValueError, OSError, AssertionError, NotImplementedError, KeyError, EOFError) as exc:
+        raise DataFileError(path, [f"not a readable BioLogic .mpr file: {exc}"]) from None
+
+
 def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read a BioLogic ``.mpr`` file into the canonical frame.
 
     Returns
     -------
     data : DataFrame
-        ``time_s``, ``current_a`` (discharge positive), ``voltage_v`` and ``cycle`` when the
-        file has a ``cycle number`` column.
+        ``time_s``, ``current_a`` (discharge positive), ``voltage_v``, and where the file has
+        them ``cycle`` (``cycle number``), ``step`` (``Ns``), ``discharge_counter_ah`` (from
+        ``Q charge/discharge/mA.h``) and ``temperature_c``.
     metadata : dict
         ``format``, ``path``, ``columns`` (as named by galvani), ``start_date``.
 
@@ -49,21 +73,11 @@ def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     PacklifeError
         If galvani is not installed.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, ["file not found"])
-    try:
-        from galvani.BioLogic import MPRfile
-    except ImportError:
-        raise PacklifeError(
-            "reading BioLogic .mpr files needs galvani: pip install 'packlife[grading]'"
-        ) from None
-    try:
-        with path.open("rb") as fh:
-            mpr = MPRfile(fh)
-    except (ValueError, OSError, AssertionError, NotImplementedError, KeyError) as exc:
-        raise DataFileError(path, [f"not a readable BioLogic .mpr file: {exc}"]) from None
+    path = check_readable_file(path)
+    mpr = open_mpr(path)
     names = list(mpr.data.dtype.names or ())
+    if "freq/Hz" in names:
+        raise DataFileError(path, ["this is an impedance spectrum (freq/Hz): use the EIS reader"])
     current_col = next((c for c in _CURRENT_COLUMNS if c in names), None)
     problems = []
     if "time/s" not in names:
@@ -83,6 +97,15 @@ def read_biologic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     )
     if "cycle number" in names:
         data["cycle"] = np.asarray(mpr.data["cycle number"], dtype=float)
+    if "Ns" in names:
+        data["step"] = np.asarray(mpr.data["Ns"], dtype=float)
+    if "Q charge/discharge/mA.h" in names:
+        # signed (negative on discharge), reset at each half cycle: the discharge counter
+        q = np.asarray(mpr.data["Q charge/discharge/mA.h"], dtype=float) / 1000.0
+        data["discharge_counter_ah"] = np.where(q < 0, -q, 0.0)
+    temp = next((c for c in names if c.startswith("Temperature/")), None)
+    if temp is not None:
+        data["temperature_c"] = np.asarray(mpr.data[temp], dtype=float)
     data = check_canonical(data, path)
     meta = {
         "format": "biologic",

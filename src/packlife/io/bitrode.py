@@ -62,7 +62,8 @@ def read_bitrode(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     -------
     data : DataFrame
         ``time_s``, ``current_a`` (discharge positive), ``voltage_v``, ``step``, ``cycle``,
-        ``mode``.
+        ``step_time_s``, ``mode`` and ``discharge_counter_ah`` (the step's own Capacity(Ah)
+        counter on DCHG rows, 0 elsewhere).
     metadata : dict
         ``format``, ``has_header``, ``sign_flipped`` and ``path``.
 
@@ -101,12 +102,17 @@ def read_bitrode(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             "voltage_v": raw["voltage_v"],
             "step": pd.to_numeric(raw["step"], errors="coerce"),
             "cycle": pd.to_numeric(raw["cycle"], errors="coerce"),
+            "step_time_s": pd.to_numeric(raw["step_time_s"], errors="coerce"),
             "mode": raw["mode"].astype(str).str.strip(),
         }
     )
+    counter = pd.to_numeric(raw["capacity_ah"], errors="coerce").to_numpy(dtype=float)
     data = check_canonical(data, path)
     sign = _bitrode_sign(data, path)
     data["current_a"] = sign * data["current_a"]
+    # the Capacity(Ah) column is the charge of the current step (signed like the current)
+    is_dchg = (data["mode"] == "DCHG").to_numpy()
+    data["discharge_counter_ah"] = np.where(is_dchg, np.abs(counter[: len(data)]), 0.0)
     meta = {
         "format": "bitrode",
         "has_header": has_header,

@@ -4,18 +4,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
 from packlife.errors import DataFileError, PacklifeError
+from packlife.io._checks import check_readable_file
 from packlife.io.biologic import looks_like_biologic, read_biologic
 from packlife.io.bitrode import looks_like_bitrode, read_bitrode
 from packlife.io.bms import BmsSnapshot, looks_like_bms, read_bms
+from packlife.io.cyclers import (
+    looks_like_arbin_csv,
+    looks_like_maccor,
+    looks_like_mpt,
+    looks_like_neware_csv,
+    read_arbin_csv,
+    read_maccor,
+    read_mpt,
+    read_neware_csv,
+)
 from packlife.io.generic import looks_like_generic, read_generic
+from packlife.io.neware import looks_like_neware, read_neware
 
-Format = Literal["auto", "generic", "bitrode", "biologic", "bms"]
-FORMATS: tuple[str, ...] = ("auto", "generic", "bitrode", "biologic", "bms")
+Format = Literal[
+    "auto",
+    "generic",
+    "bitrode",
+    "biologic",
+    "biologic_mpt",
+    "arbin",
+    "maccor",
+    "neware",
+    "neware_csv",
+    "bms",
+]
+FORMATS: tuple[str, ...] = get_args(Format)
+_READERS = {
+    "generic": read_generic,
+    "bitrode": read_bitrode,
+    "biologic": read_biologic,
+    "biologic_mpt": read_mpt,
+    "arbin": read_arbin_csv,
+    "maccor": read_maccor,
+    "neware": read_neware,
+    "neware_csv": read_neware_csv,
+}
 
 
 @dataclass
@@ -39,24 +72,40 @@ def detect_format(path: str | Path) -> str:
     DataFileError
         If the file is missing, empty, or matches no known format.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, ["file not found"])
-    if path.stat().st_size == 0:
-        raise DataFileError(path, ["file is empty"])
+    path = check_readable_file(path)
+    if path.suffix.lower() == ".res":
+        raise DataFileError(
+            path,
+            [
+                "Arbin .res files are MS Access databases, not read here: export the test to CSV "
+                "from Arbin MITS/Data Watcher (Step_Index, Cycle_Index, Current, Voltage, ...)"
+            ],
+        )
     if path.suffix.lower() == ".mpr" or looks_like_biologic(path):
         return "biologic"
-    if looks_like_bitrode(path):
-        return "bitrode"
-    if looks_like_generic(path):
-        return "generic"
-    if looks_like_bms(path):
-        return "bms"
+    if looks_like_neware(path):
+        return "neware"
+    sniffers = (
+        (looks_like_mpt, "biologic_mpt"),
+        (looks_like_bitrode, "bitrode"),
+        (looks_like_generic, "generic"),
+        (looks_like_arbin_csv, "arbin"),
+        (looks_like_neware_csv, "neware_csv"),
+        (looks_like_maccor, "maccor"),
+        (looks_like_bms, "bms"),
+    )
+    for sniff, name in sniffers:
+        if sniff(path):
+            return name
+    from packlife.io._checks import text_encoding
+
+    text_encoding(path)  # binary content or a corrupted .gz gets its own message
     raise DataFileError(
         path,
         [
             "unknown format: expected a generic CSV with header time_s,current_a,voltage_v, "
-            "a Bitrode CSV, a BioLogic .mpr or a BMS snapshot JSON/CSV (or pass --format)"
+            "an Arbin / Battery Archive CSV, a Maccor text export, a Bitrode CSV, a BioLogic "
+            ".mpr/.mpt, a Neware .nda/.ndax or CSV, or a BMS snapshot JSON/CSV (or pass --format)"
         ],
     )
 
@@ -77,6 +126,14 @@ def read_any(path: str | Path, fmt: str = "auto") -> TestRecord:
     chosen = detect_format(path) if fmt == "auto" else fmt
     if chosen == "bms":
         return TestRecord(path, chosen, bms=read_bms(path), metadata={"format": "bms"})
-    reader = {"generic": read_generic, "bitrode": read_bitrode, "biologic": read_biologic}[chosen]
-    data, meta = reader(path)
+    check_readable_file(path)
+    try:
+        data, meta = _READERS[chosen](path)
+    except PacklifeError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError) as exc:
+        # a reader meeting input it does not expect: a data problem, reported as one
+        raise DataFileError(
+            path, [f"not readable as {chosen}: {type(exc).__name__}: {exc}"]
+        ) from None
     return TestRecord(path, chosen, data=data, metadata=meta)

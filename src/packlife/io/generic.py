@@ -1,8 +1,12 @@
 """Reader for the documented generic CSV format (see ``docs/grading.md``).
 
-The header must be exactly ``time_s,current_a,voltage_v`` optionally followed by
-``temperature_c``; current is **discharge positive**. Files may be gzip-compressed
-(``.csv.gz``). Lines starting with ``#`` are comments.
+The header must hold ``time_s,current_a,voltage_v`` (SI units, current **discharge positive**)
+and may hold the optional columns in :data:`OPTIONAL` (the cycler's step and cycle index, the
+time since the step began, unsigned charge counters, temperature). Any other column is ignored
+and listed in the metadata (``ignored_columns``), except names that look like a required
+quantity in another unit (``voltage_mv``, ``current_ma``, ``time_h``), which are refused. Files
+may be gzip-compressed (``.csv.gz``), UTF-8, UTF-8 with BOM or UTF-16. Lines starting with ``#``
+are comments.
 """
 
 from __future__ import annotations
@@ -13,10 +17,19 @@ from typing import Any
 import pandas as pd
 
 from packlife.errors import DataFileError
-from packlife.io._checks import check_canonical
+from packlife.io._checks import check_canonical, check_readable_file, text_encoding
 
 REQUIRED = ("time_s", "current_a", "voltage_v")
-OPTIONAL = ("temperature_c",)
+OPTIONAL = (
+    "temperature_c",
+    "step",
+    "cycle",
+    "step_time_s",
+    "discharge_counter_ah",
+    "charge_counter_ah",
+)
+#: column name starts that must not appear in another unit than the canonical one
+_QUANTITY_PREFIXES = ("time_", "current_", "voltage_", "temperature_")
 
 
 def looks_like_generic(path: Path) -> bool:
@@ -52,29 +65,30 @@ def read_generic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         Empty/truncated file, missing or unknown columns, non-numeric values, time going
         backwards, or a voltage outside −1…1000 V (e.g. millivolts).
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, ["file not found"])
-    if path.stat().st_size == 0:
-        raise DataFileError(path, ["file is empty"])
+    path = check_readable_file(path)
+    encoding = text_encoding(path)  # also refuses binary content and corrupted .gz
     try:
-        raw = pd.read_csv(path, comment="#", skipinitialspace=True)
+        raw = pd.read_csv(path, comment="#", skipinitialspace=True, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise DataFileError(path, ["file is empty"]) from None
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise DataFileError(path, [f"not a readable CSV: {exc}"]) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in REQUIRED if c not in raw.columns]
     unknown = [c for c in raw.columns if c not in REQUIRED + OPTIONAL]
+    wrong_unit = [c for c in unknown if c.lower().startswith(_QUANTITY_PREFIXES)]
     problems = [f"column '{c}' is missing" for c in missing]
     problems += [
         f"column '{c}' is not allowed (expected time_s,current_a,voltage_v[,temperature_c] "
         "in SI units, discharge positive)"
-        for c in unknown
+        for c in wrong_unit
     ]
     if problems:
         raise DataFileError(path, problems)
     data = check_canonical(raw[[c for c in REQUIRED + OPTIONAL if c in raw.columns]].copy(), path)
+    for col in OPTIONAL[1:]:
+        if col in data.columns:
+            data[col] = pd.to_numeric(data[col], errors="coerce")
     if "temperature_c" in data.columns:
         temp = pd.to_numeric(data["temperature_c"], errors="coerce").to_numpy(dtype=float)
         if (temp > 150).any() or (temp < -80).any():
@@ -82,4 +96,5 @@ def read_generic(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
                 path, ["column 'temperature_c' is outside −80…150 °C (wrong units, e.g. kelvin?)"]
             )
         data["temperature_c"] = temp
-    return data, {"format": "generic", "path": str(path)}
+    ignored = [c for c in unknown if c not in wrong_unit]
+    return data, {"format": "generic", "path": str(path), "ignored_columns": ignored}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,15 +56,18 @@ def _row_payload(path: Path, line: int, row: dict[str, str]) -> dict[str, Any]:
             return dt.date.fromisoformat(value) if value else None
         except ValueError:
             raise DataFileError(path, [f"row {line}, column '{name}': expected an ISO date "
-                                       f"YYYY-MM-DD, got {value!r}"]) from None
+                                       f"YYYY-MM-DD, got {str(value)[:40]!r}"]) from None
 
     def number(name: str) -> float | None:
         value = opt(name)
         try:
-            return float(value) if value else None
+            out = float(value) if value else None
         except ValueError:
-            raise DataFileError(path, [f"row {line}, column '{name}': expected a number, "
-                                       f"got {value!r}"]) from None
+            out = math.nan
+        if out is None or math.isfinite(out):
+            return out
+        raise DataFileError(path, [f"row {line}, column '{name}': expected a number, "
+                                   f"got {str(value)[:40]!r}"])
 
     try:
         return registered_payload(
@@ -76,27 +80,52 @@ def _row_payload(path: Path, line: int, row: dict[str, str]) -> dict[str, Any]:
     except DataFileError:
         raise
     except PacklifeError as exc:
-        raise DataFileError(path, [f"row {line} (serial {row.get('serial')!r}): {exc}"]) from None
+        serial = (row.get("serial") or "")[:40]
+        raise DataFileError(path, [f"row {line} (serial {serial!r}): {exc}"]) from None
 
 
 def read_import_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, registered payload)`` per data row; raise naming the bad row."""
+    if path.is_dir():
+        raise DataFileError(path, ["is a folder, expected a CSV file"])
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataFileError(path, ["file not found"]) from None
+    except OSError as exc:
+        raise DataFileError(path, [f"cannot be read: {exc.strerror or exc}"]) from None
     with fh:
         reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-        if missing or unknown:
-            problems = [f"header: required column '{c}' is missing" for c in missing]
-            problems += [f"header: unknown column '{c}' (allowed: "
-                         f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})" for c in unknown]
-            raise DataFileError(path, problems)
-        for row in reader:
-            yield reader.line_num, _row_payload(path, reader.line_num, row)
+        try:
+            yield from _rows(path, reader)
+        except UnicodeDecodeError:
+            raise DataFileError(path, ["not a UTF-8 text file"]) from None
+        except csv.Error as exc:
+            raise DataFileError(path, [f"row {reader.line_num}: not valid CSV ({exc})"]) from None
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if missing or unknown or twice:
+        problems = [f"header: required column '{c}' is missing" for c in missing]
+        problems += [f"header: unknown column {c[:40]!r} (allowed: "
+                     f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})" for c in unknown]
+        problems += [f"header: column '{c}' appears more than once" for c in twice]
+        raise DataFileError(path, problems)
+
+
+def _rows(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    header = list(reader.fieldnames or [])
+    if not header:
+        raise DataFileError(path, ["file is empty (expected a header row)"])
+    _check_header(path, header)
+    for row in reader:
+        if None in row:  # more fields than the header has columns
+            raise DataFileError(path, [f"row {reader.line_num}: {len(header) + len(row[None])} "
+                                       f"fields, the header has {len(header)} columns"])
+        yield reader.line_num, _row_payload(path, reader.line_num, row)
 
 
 def _validate(path: Path, db_url: str | None, skip_existing: bool

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from packlife.errors import PacklifeError
+from packlife.redact import mask_secrets
 
 #: Environment variable naming the registry database URL.
 ENV_VAR = "PACKLIFE_DB_URL"
@@ -54,7 +55,8 @@ def resolve_db_url(db_url: str | None) -> str:
             url = "postgresql+psycopg://" + url[len(prefix):]
     if not url.startswith(("sqlite://", "postgresql+psycopg://")):
         raise PacklifeError(
-            f"database URL {url!r} is not supported: use sqlite:///PATH, a file path or "
+            f"database URL {mask_secrets(url)!r} is not supported: use sqlite:///PATH, a file "
+            "path or "
             "postgresql+psycopg://USER@HOST:PORT/DBNAME"
         )
     return url
@@ -84,7 +86,12 @@ def get_engine(db_url: str | None = None) -> Engine:
     url = resolve_db_url(db_url)
     with _engines_lock:
         if url not in _engines:
-            _engines[url] = _create_engine(url)
+            try:
+                _engines[url] = _create_engine(url)
+            except (SQLAlchemyError, ValueError) as exc:
+                raise PacklifeError(
+                    f"database URL {mask_secrets(url)!r} is malformed: {mask_secrets(exc)}"
+                ) from None
         return _engines[url]
 
 
@@ -110,7 +117,7 @@ def _create_engine(url: str) -> Engine:
 
 
 def _describe(url: str) -> str:
-    return url.split("@")[-1] if "@" in url else url
+    return mask_secrets(url.split("@")[-1] if "@" in url else url)
 
 
 def check_initialised(engine: Engine) -> None:
@@ -139,7 +146,7 @@ _checked: set[str] = set()
 
 def _first_line(exc: SQLAlchemyError) -> str:
     """The driver's message, first line only (no SQLAlchemy background links)."""
-    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    text_ = mask_secrets(str(getattr(exc, "orig", None) or exc)).strip()
     return text_.splitlines()[0] if text_ else type(exc).__name__
 
 
@@ -168,6 +175,10 @@ def transaction(db_url: str | None = None) -> Iterator[Session]:
         ) from None
     except OperationalError as exc:
         raise PacklifeError(f"registry database error: {_first_line(exc)}") from None
+    except DataError as exc:  # a value the database refuses (no SQL or parameters printed)
+        raise PacklifeError(
+            f"the registry refused a value, nothing was written: {_first_line(exc)}"
+        ) from None
 
 
 def init_db(db_url: str | None = None) -> str:

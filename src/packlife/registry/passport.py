@@ -24,7 +24,7 @@ from packlife import __version__
 from packlife.catalog import PackModel, get_pack_model
 from packlife.errors import PacklifeError
 from packlife.registry.db import transaction
-from packlife.registry.models import Battery, Event
+from packlife.registry.models import Battery, Event, TestRecord
 from packlife.registry.state import BatteryState, apply_event
 
 SCHEMA_ID = "packlife-battery-passport/1"
@@ -47,12 +47,47 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class OriginVehicle(_Model):
-    """The vehicle the battery came from (first life)."""
+#: Access tiers of Annex XIII, from the widest audience to the narrowest; each tier sees what
+#: the tiers before it see: 1 public; 2 and 4 persons with a legitimate interest (and the
+#: Commission); 3 notified bodies, market surveillance authorities and the Commission.
+TIERS = ("public", "legitimate_interest", "authority")
+Tier = Literal["public", "legitimate_interest", "authority"]
+#: The tier each section needs (sections not listed are public: Annex XIII 1, Annex VI Part A).
+SECTION_TIER: dict[str, Tier] = {
+    "state_of_health": "legitimate_interest",  # Annex XIII 4(a), 4(b); Art. 14
+    "usage": "legitimate_interest",  # Annex XIII 4(d): cycles, negative (harmful) events
+    "status": "legitimate_interest",  # Annex XIII 4(c): original/repurposed/…/waste
+    "test_reports": "authority",  # Annex XIII 3: results of test reports
+}
+#: URL schemes a passport link may use.
+URL_SCHEMES = ("https", "http")
 
-    vin: str | None
-    make: str | None
-    model: str | None
+
+def tier_allows(tier: str, section: str) -> bool:
+    """Whether ``tier`` may see ``section`` (see :data:`SECTION_TIER`)."""
+    need = SECTION_TIER.get(section, "public")
+    return TIERS.index(tier) >= TIERS.index(need)
+
+
+def check_tier(tier: str) -> Tier:
+    """``tier`` if it is one of :data:`TIERS`, else a :class:`PacklifeError` listing them."""
+    if tier not in TIERS:
+        raise PacklifeError(f"access tier {tier!r} must be one of {', '.join(TIERS)}")
+    return tier  # type: ignore[return-value]
+
+
+def check_base_url(url: str) -> str:
+    """A passport resolver URL: ``https://`` or ``http://`` with a host, printable, no spaces."""
+    from urllib.parse import urlsplit
+
+    if any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        raise PacklifeError(f"passport base URL {url[:60]!r} contains spaces or control "
+                            "characters")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc:
+        raise PacklifeError(f"passport base URL {url[:60]!r} must be an http(s) URL with a host, "
+                            "e.g. https://passport.example.com/")
+    return url
 
 
 class Identity(_Model):
@@ -71,8 +106,6 @@ class Identity(_Model):
     place_of_manufacture: str | None = None
     mass_kg: float = Field(description="[kg] mass of a new pack (catalog)")
     chemistry: str
-    origin_vehicle: OriginVehicle | None
-    first_life_end_date: str | None
 
 
 class Ratings(_Model):
@@ -135,6 +168,7 @@ class HarmfulEventTotal(_Model):
 class Usage(_Model):
     """Usage and expected-lifetime data (Annex VII Part B, Annex XIII 4(d))."""
 
+    first_life_end_date: str | None
     date_put_into_service: str | None
     energy_throughput_kwh: float
     capacity_throughput_ah: float
@@ -151,8 +185,6 @@ class Status(_Model):
     recycler: str | None
     grade: str | None
     disposition: str | None
-    unit: str | None
-    slot: int | None
 
 
 class Links(_Model):
@@ -166,20 +198,39 @@ class Links(_Model):
     module_passport_ids: list[str]
 
 
+class TestReport(_Model):
+    """A test of this battery kept in the registry (Annex XIII 3: authorities only)."""
+
+    __test__ = False  # not a pytest test class
+    file: str | None
+    file_sha256: str | None
+    test_type: str
+    recorded_at: str
+    results: dict[str, Any]
+
+
 class BatteryPassport(_Model):
-    """A battery passport as exported by ``packlife registry passport SERIAL --json``."""
+    """A battery passport as exported by ``packlife registry passport SERIAL --json``.
+
+    Sections an access tier may not see are ``null`` and named in ``withheld``. Data that is no
+    passport data (the donor vehicle's VIN, make and model; the BESS unit and slot) is never
+    exported.
+    """
 
     schema_id: Literal["packlife-battery-passport/1"] = "packlife-battery-passport/1"
     regulation: Literal["(EU) 2023/1542"] = "(EU) 2023/1542"
+    access_tier: Tier
     passport_id: str
     generated_at: str
     generated_by: str
     identity: Identity
     ratings: Ratings
-    state_of_health: StateOfHealth
-    usage: Usage
-    status: Status
+    state_of_health: StateOfHealth | None
+    usage: Usage | None
+    status: Status | None
+    test_reports: list[TestReport] | None
     links: Links
+    withheld: list[str] = Field(description="sections this access tier may not see")
     not_available: list[str]
 
 
@@ -229,7 +280,7 @@ def _history(events: Sequence[EventView]) -> tuple[list[SohPoint], list[SelfDisc
             if p.get("self_discharge_pct_per_month") is not None:
                 sd_points.append(SelfDischargePoint(
                     date=day, self_discharge_pct_per_month=p["self_discharge_pct_per_month"]))
-        elif ev.event_type == "operating_summary":
+        elif ev.event_type == "operating_summary" and not p.get("simulated"):
             if p.get("soh_end") is not None:
                 soh_points.append(SohPoint(date=p.get("period_end") or day, soh=p["soh_end"],
                                            source="operation"))
@@ -239,6 +290,8 @@ def _history(events: Sequence[EventView]) -> tuple[list[SohPoint], list[SelfDisc
                 rte = float(p["round_trip_efficiency"])
         elif ev.event_type == "assigned" and in_service is None:
             in_service = p["date"]
+    soh_points.sort(key=lambda q: q.date)  # ordered by the time they describe (stable)
+    sd_points.sort(key=lambda q: q.date)
     return soh_points, sd_points, harmful, rte, in_service
 
 
@@ -251,11 +304,16 @@ def build_passport(
     module_passport_ids: Sequence[str] = (),
     successor_passport_id: str | None = None,
     generated_at: dt.datetime | None = None,
+    tier: Tier = "public",
+    test_reports: Sequence[TestReport] = (),
 ) -> BatteryPassport:
     """Build a passport from a battery's events (oldest first) and its catalog entry.
 
-    ``successor_passport_id`` marks an original passport superseded by repurposing.
+    ``successor_passport_id`` marks an original passport superseded by repurposing; ``tier``
+    (:data:`TIERS`) selects the sections exported (:data:`SECTION_TIER`).
     """
+    check_tier(tier)
+    check_base_url(base_url)
     state: BatteryState | None = None
     for ev in events:
         state = apply_event(state, ev.event_type, ev.payload)
@@ -278,9 +336,6 @@ def build_passport(
             category=s.category,  # type: ignore[arg-type]
             manufacturer=model.make, manufacture_date=s.manufactured_on,
             mass_kg=model.mass_kg, chemistry=s.chemistry,
-            origin_vehicle=(OriginVehicle(vin=s.vin, make=s.vehicle_make, model=s.vehicle_model)
-                            if s.vin or s.vehicle_make or s.vehicle_model else None),
-            first_life_end_date=s.first_life_end_on,
         ),
         ratings=Ratings(
             rated_capacity_ah=model.rated_capacity_ah, rated_energy_kwh=model.gross_energy_kwh,
@@ -290,7 +345,10 @@ def build_passport(
             max_charge_power_w=model.max_charge_power_kw * 1000.0,
             min_temperature_c=model.min_temperature_c, max_temperature_c=model.max_temperature_c,
         ),
-        state_of_health=StateOfHealth(
+        access_tier=tier,
+        withheld=[k for k in SECTION_TIER if not tier_allows(tier, k)],
+        test_reports=list(test_reports) if tier_allows(tier, "test_reports") else None,
+        state_of_health=None if not tier_allows(tier, "state_of_health") else StateOfHealth(
             as_of=as_of, soh=s.soh,
             remaining_capacity_ah=None if s.soh is None else s.soh * model.rated_capacity_ah,
             capacity_fade_pct=None if s.soh is None else round((1.0 - s.soh) * 100.0, 6),
@@ -300,18 +358,19 @@ def build_passport(
             round_trip_efficiency=rte, self_discharge_pct_per_month=s.self_discharge_pct_per_month,
             self_discharge_history=sd_points, soh_history=soh_points,
         ),
-        usage=Usage(
-            date_put_into_service=in_service, energy_throughput_kwh=s.energy_throughput_kwh,
+        usage=None if not tier_allows(tier, "usage") else Usage(
+            first_life_end_date=s.first_life_end_on, date_put_into_service=in_service,
+            energy_throughput_kwh=s.energy_throughput_kwh,
             capacity_throughput_ah=s.capacity_throughput_ah,
             equivalent_full_cycles=s.equivalent_full_cycles,
             harmful_events=[HarmfulEventTotal(type=k, count=len(v), total_duration_s=sum(v))
                             for k, v in sorted(harmful.items())],
         ),
-        status=Status(
+        status=None if not tier_allows(tier, "status") else Status(
             battery_status="waste" if status == "recycled" else status,  # type: ignore[arg-type]
             registry_status=status,  # type: ignore[arg-type]
             since=s.status_changed_on, recycler=s.recycler, grade=s.grade,
-            disposition=s.disposition, unit=s.unit, slot=s.slot,
+            disposition=s.disposition,
         ),
         links=Links(
             original_passport_id=s.original_passport_id,
@@ -326,15 +385,18 @@ def build_passport(
 
 
 def export_passport(
-    db_url: str | None, serial: str, *, original: bool = False, base_url: str | None = None
+    db_url: str | None, serial: str, *, original: bool = False, base_url: str | None = None,
+    tier: str = "public",
 ) -> dict[str, Any]:
-    """The passport of ``serial`` as a JSON-ready dict.
+    """The passport of ``serial`` as a JSON-ready dict, with what access ``tier`` may see.
 
     With ``original=True`` a repurposed battery's original passport is exported as it stood
     when the battery was repurposed, with a link to its successor; for a battery that was never
     repurposed the original passport is the current one.
     """
-    base = base_url or os.environ.get("PACKLIFE_PASSPORT_BASE_URL") or DEFAULT_BASE_URL
+    base = check_base_url(
+        base_url or os.environ.get("PACKLIFE_PASSPORT_BASE_URL") or DEFAULT_BASE_URL)
+    level = check_tier(tier)
     with transaction(db_url) as session:
         row = session.scalar(select(Battery).where(Battery.serial == serial))
         if row is None:
@@ -346,13 +408,22 @@ def export_passport(
         children = list(session.scalars(select(Battery.passport_id)
                                         .where(Battery.parent_id == row.id)
                                         .order_by(Battery.serial)))
+        reports = [TestReport(file=t.file_name, file_sha256=t.file_sha256,
+                              test_type=t.test_type, recorded_at=t.recorded_at.isoformat(),
+                              results=t.results)
+                   for t in session.scalars(select(TestRecord)
+                                            .where(TestRecord.battery_id == row.id)
+                                            .order_by(TestRecord.recorded_at, TestRecord.id))]
     successor = None
     if original:
         cut = next((i for i, e in enumerate(events) if e.event_type == "repurposed"), None)
         if cut is not None:
             successor = events[cut].payload["passport_id"]
+            cut_time = events[cut].occurred_at
             events = events[:cut]
+            reports = [r for r in reports if r.recorded_at <= cut_time.isoformat()]
     passport = build_passport(events, get_pack_model(row.catalog_id), base_url=base,
                               parent_passport_id=parent_pid, module_passport_ids=children,
-                              successor_passport_id=successor)
+                              successor_passport_id=successor, tier=level,
+                              test_reports=reports)
     return passport.model_dump(mode="json")

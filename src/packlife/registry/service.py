@@ -43,16 +43,14 @@ CATEGORIES = ("ev", "industrial", "lmt")
 
 
 def actor_name(actor: str | None = None) -> str:
-    """Who is acting: ``actor``, else ``$PACKLIFE_ACTOR``, else the login name."""
-    if actor:
-        return actor
-    env = os.environ.get("PACKLIFE_ACTOR")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    """Who is acting: ``actor``, else ``$PACKLIFE_ACTOR``, else the login name (checked text)."""
+    name = actor or os.environ.get("PACKLIFE_ACTOR")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "unknown"
+    return str(check_text("actor", name, required=True))
 
 
 def utc_now() -> dt.datetime:
@@ -83,6 +81,54 @@ def clean_number(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None
+
+
+# --------------------------------------------------------------------------- input checks
+#: Column widths of the tables (models.py); checked here so SQLite and PostgreSQL agree.
+MAX_LEN = {"serial": 64, "catalog_id": 64, "vin": 32, "vehicle_make": 64, "vehicle_model": 64,
+           "unit": 64, "recycler": 128, "actor": 128, "reason": 1000}
+#: Earliest date the registry accepts (no lithium-ion EV pack is older).
+EARLIEST_DATE = dt.date(1990, 1, 1)
+#: Dispositions a battery may be put into a BESS slot with only when forced with a reason.
+UNFIT_DISPOSITIONS = ("recycle", "quarantine")
+
+
+def check_text(name: str, value: str | None, *, required: bool = False) -> str | None:
+    """A text field: stripped, within :data:`MAX_LEN`, no control characters (newline, NUL…).
+
+    Raises
+    ------
+    PacklifeError
+        Naming the field, before anything reaches the database.
+    """
+    if value is None or not value.strip():
+        if required:
+            raise PacklifeError(f"{name} must not be empty")
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise PacklifeError(f"{name} {value[:40]!r} contains a control character (newline, tab "
+                            "or NUL); use printable text only")
+    value = value.strip()
+    limit = MAX_LEN[name]
+    if len(value) > limit:
+        raise PacklifeError(f"{name} {value[:40]!r}… is {len(value)} characters long; at most "
+                            f"{limit} are allowed")
+    return value
+
+
+def check_date(name: str, day: dt.date | None, not_before: dt.date | None = None,
+               before_name: str = "") -> dt.date | None:
+    """A date not in the future (UTC, one day of slack), not before 1990 or ``not_before``."""
+    if day is None:
+        return None
+    latest = utc_now().date() + dt.timedelta(days=1)
+    if day > latest:
+        raise PacklifeError(f"{name} {day} is in the future")
+    if day < EARLIEST_DATE:
+        raise PacklifeError(f"{name} {day} is before {EARLIEST_DATE}")
+    if not_before is not None and day < not_before:
+        raise PacklifeError(f"{name} {day} is before {before_name} {not_before}")
+    return day
 
 
 # --------------------------------------------------------------------------- low-level helpers
@@ -194,15 +240,20 @@ def registered_payload(
     """Validate identity fields against the catalog and build a ``registered`` payload."""
     from packlife.catalog import get_pack_model
 
-    serial = serial.strip()
-    if not serial or len(serial) > 64:
-        raise PacklifeError(f"serial {serial!r} must be 1 to 64 characters")
-    model = get_pack_model(catalog_id)
+    serial = str(check_text("serial", serial, required=True))
+    vin, vehicle_make, vehicle_model = (check_text("vin", vin),
+                                        check_text("vehicle_make", vehicle_make),
+                                        check_text("vehicle_model", vehicle_model))
+    parent_serial = check_text("serial", parent_serial)
+    check_date("manufactured", manufactured_on)
+    check_date("first_life_end", first_life_end_on, manufactured_on, "the manufacture date")
+    model = get_pack_model(str(check_text("catalog_id", catalog_id, required=True)))
     if category not in CATEGORIES:
         raise PacklifeError(f"category {category!r} must be one of {', '.join(CATEGORIES)}")
-    if soh is not None and not 0.0 < soh <= 1.2:
+    if soh is not None and not (math.isfinite(soh) and 0.0 < soh <= 1.2):
         raise PacklifeError(f"soh {soh} must be a fraction in (0, 1.2] (not a percentage)")
-    if resistance_growth is not None and not 0.5 <= resistance_growth <= 10.0:
+    if resistance_growth is not None and not (
+            math.isfinite(resistance_growth) and 0.5 <= resistance_growth <= 10.0):
         raise PacklifeError(f"resistance_growth {resistance_growth} must be a factor of new "
                             "in [0.5, 10] (1.0 = new)")
     return {
@@ -269,7 +320,8 @@ def _record_one_grade(session: Session, index: int, res: Mapping[str, object], a
     reasons = [str(r) for r in raw_reasons] if isinstance(raw_reasons, list | tuple) else [
         str(raw_reasons)]
     numbers = {k: clean_number(res.get(k)) for k in (
-        "capacity_ah", "soh", "soh_uncertainty", "dcir_mohm", "self_discharge_pct_per_month")}
+        "capacity_ah", "soh", "soh_uncertainty", "dcir_mohm", "resistance_growth",
+        "self_discharge_pct_per_month")}
     results = {**numbers, "error": str(error) if error else None}
     rec = TestRecord(battery_id=row.id, file_name=str(file) if file else None,
                      file_sha256=digest, test_type=str(res.get("test_type") or "grading"),
@@ -305,10 +357,16 @@ class OperatingSummaryIn(BaseModel):
     harmful_events: list[HarmfulEventIn] = Field(default_factory=list)
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    simulated: bool = Field(False, description="a simulation, not measured operation")
 
 
 def record_operating_summary(db_url: str, serial: str, summary: dict[str, Any]) -> None:
     """Add an operating summary to a battery's counters (row locked: no lost updates).
+
+    A summary with ``simulated: true`` is kept as an event marked as a simulation only: it
+    changes neither the battery's measured state (SoH, resistance, throughput, cycles) nor the
+    ``operating_summaries`` table of measured operation, and its period is not checked against
+    the calendar. A measured summary's period must not lie in the future or end before it starts.
 
     ``summary`` keys: ``energy_throughput_kwh`` [kWh], ``efc`` or ``equivalent_full_cycles``
     [-], optional ``capacity_throughput_ah`` [Ah], ``soh_start``, ``soh_end`` [-],
@@ -321,8 +379,14 @@ def record_operating_summary(db_url: str, serial: str, summary: dict[str, Any]) 
         raise PacklifeError(f"operating summary for {serial!r}: "
                             + "; ".join(describe_validation_error(exc))) from None
     payload = parsed.model_dump(mode="json", by_alias=False)
+    if not parsed.simulated:
+        check_date("period_start", parsed.period_start)
+        check_date("period_end", parsed.period_end, parsed.period_start, "period_start")
     with transaction(db_url or None) as session:
         row = lock_battery(session, serial, "operating summary")
+        if parsed.simulated:
+            append_event(session, row, "operating_summary", payload, actor_name())
+            return
         session.add(OperatingSummary(
             battery_id=row.id, period_start=parsed.period_start, period_end=parsed.period_end,
             energy_throughput_kwh=parsed.energy_throughput_kwh,
@@ -357,25 +421,56 @@ def unit_packs(db_url: str, unit_name: str) -> list[dict[str, Any]]:
                  "resistance_growth": b.resistance_growth, "slot": slot} for b, slot in rows]
 
 
-def _event_date(on: dt.date | None) -> str:
-    return (on or utc_now().date()).isoformat()
+def _dated(session: Session, row: Battery, on: dt.date | None, what: str) -> str:
+    """The event date (default today), checked: not in the future; not before the battery was
+    made or its first life ended, or, when neither date is known, before its registration; not
+    before its last dated event (history stays in order)."""
+    day = on or utc_now().date()
+    known = row.manufactured_on is not None or row.first_life_end_on is not None
+    floors = [(row.manufactured_on, "its manufacture on"),
+              (row.first_life_end_on, "the end of its first life on"),
+              (None if known else row.created_at.date(), "its registration on"),
+              (row.status_changed_on, "its last status change on")]
+    last = session.scalar(select(Assignment.unassigned_on).where(
+        Assignment.battery_id == row.id, Assignment.unassigned_on.is_not(None))
+        .order_by(Assignment.unassigned_on.desc()).limit(1))
+    opened = session.scalar(select(Assignment.assigned_on).where(
+        Assignment.battery_id == row.id).order_by(Assignment.assigned_on.desc()).limit(1))
+    floors += [(last, "its last unassignment on"), (opened, "its last assignment on")]
+    for floor, name in floors:
+        if floor is not None and day < floor:
+            raise PacklifeError(f"{what} date {day} of battery {row.serial!r} is before "
+                                f"{name} {floor}")
+    check_date(f"{what} date", day)
+    return day.isoformat()
 
 
 def assign(db_url: str | None, serial: str, unit_name: str, slot: int, *,
-           on: dt.date | None = None, actor: str | None = None) -> BatteryState:
+           on: dt.date | None = None, actor: str | None = None,
+           force_reason: str | None = None) -> BatteryState:
     """Put a battery into a unit slot from date ``on`` (today by default).
 
     An ``original`` battery is repurposed first: it gets a new passport id linked to its
-    original passport and the category ``industrial`` (a stationary BESS battery).
+    original passport and the category ``industrial`` (a stationary BESS battery). A battery
+    whose latest disposition is ``recycle`` or ``quarantine`` is refused unless
+    ``force_reason`` says why; the reason is kept in the ``assigned`` event (audit).
     """
-    if slot < 0:
-        raise PacklifeError(f"slot {slot} must be ≥ 0")
-    who, day = actor_name(actor), _event_date(on)
+    if slot < 0 or slot > 10_000:
+        raise PacklifeError(f"slot {slot} must lie within 0–10000")
+    unit_name = str(check_text("unit", unit_name, required=True))
+    force_reason = check_text("reason", force_reason)
+    who = actor_name(actor)
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
         if row.status in ("waste", "recycled"):
             raise PacklifeError(
                 f"battery {serial!r} has status {row.status!r}; it cannot be assigned")
+        if row.disposition in UNFIT_DISPOSITIONS and force_reason is None:
+            raise PacklifeError(
+                f"battery {serial!r} was graded {row.grade!r} with disposition "
+                f"{row.disposition!r}; it is not fit for a BESS slot. To assign it anyway, "
+                "force it with a reason (--force --reason TEXT); the reason is recorded")
+        day = _dated(session, row, on, "assignment")
         current = open_assignment(session, row.id)
         if current is not None:
             raise PacklifeError(f"battery {serial!r} is already in unit {current.unit.name!r} slot "
@@ -399,8 +494,10 @@ def assign(db_url: str | None, serial: str, unit_name: str, slot: int, *,
         session.add(Assignment(battery_id=row.id, unit_id=unit.id, slot=slot,
                                assigned_on=dt.date.fromisoformat(day)))
         session.flush()
-        return append_event(session, row, "assigned", {"unit": unit_name, "slot": slot,
-                                                       "date": day}, who)
+        payload: dict[str, Any] = {"unit": unit_name, "slot": slot, "date": day}
+        if row.disposition in UNFIT_DISPOSITIONS:
+            payload["forced"] = {"disposition": row.disposition, "reason": force_reason}
+        return append_event(session, row, "assigned", payload, who)
 
 
 def _close_assignment(session: Session, row: Battery, day: str, who: str) -> None:
@@ -418,11 +515,12 @@ def _close_assignment(session: Session, row: Battery, day: str, who: str) -> Non
 def unassign(db_url: str | None, serial: str, *, on: dt.date | None = None,
              actor: str | None = None) -> BatteryState:
     """Take a battery out of its unit slot on date ``on``."""
-    who, day = actor_name(actor), _event_date(on)
+    who = actor_name(actor)
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
         if open_assignment(session, row.id) is None:
             raise PacklifeError(f"battery {serial!r} is not assigned to any unit")
+        day = _dated(session, row, on, "unassignment")
         _close_assignment(session, row, day, who)
         return current_state(session, row)
 
@@ -430,11 +528,13 @@ def unassign(db_url: str | None, serial: str, *, on: dt.date | None = None,
 def retire(db_url: str | None, serial: str, *, reason: str, on: dt.date | None = None,
            actor: str | None = None) -> BatteryState:
     """End a battery's service life: unassign it and set the status ``waste``."""
-    who, day = actor_name(actor), _event_date(on)
+    who = actor_name(actor)
+    reason = str(check_text("reason", reason, required=True))
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
         if row.status in ("waste", "recycled"):
             raise PacklifeError(f"battery {serial!r} already has status {row.status!r}")
+        day = _dated(session, row, on, "retirement")
         _close_assignment(session, row, day, who)
         return append_event(session, row, "retired", {"date": day, "reason": reason}, who)
 
@@ -442,14 +542,16 @@ def retire(db_url: str | None, serial: str, *, reason: str, on: dt.date | None =
 def recycle(db_url: str | None, serial: str, *, recycler: str, on: dt.date | None = None,
             actor: str | None = None) -> BatteryState:
     """Hand a battery to a recycler: status ``recycled`` with recycler and date."""
-    who, day = actor_name(actor), _event_date(on)
+    who = actor_name(actor)
     if not recycler.strip():
         raise PacklifeError("recycler must name the recycling company")
+    recycler = str(check_text("recycler", recycler, required=True))
     with transaction(db_url) as session:
         row = lock_battery(session, serial)
         if row.status == "recycled":
             raise PacklifeError(
                 f"battery {serial!r} was already recycled on {row.status_changed_on}")
+        day = _dated(session, row, on, "recycling")
         _close_assignment(session, row, day, who)
         return append_event(session, row, "recycled", {"date": day, "recycler": recycler}, who)
 

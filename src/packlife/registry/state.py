@@ -98,7 +98,7 @@ def apply_event(
     s = dataclasses.replace(state)
     if event_type == "graded":
         if payload.get("error") is None:
-            for key in ("soh", "dcir_mohm", "self_discharge_pct_per_month"):
+            for key in ("soh", "dcir_mohm", "resistance_growth", "self_discharge_pct_per_month"):
                 if payload.get(key) is not None:
                     setattr(s, key, float(payload[key]))
         s.grade = payload["grade"]
@@ -114,7 +114,8 @@ def apply_event(
     elif event_type == "unassigned":
         s.unit, s.slot = None, None
     elif event_type == "operating_summary":
-        _apply_summary(s, payload)
+        if not payload.get("simulated"):  # a simulation never becomes measured history
+            _apply_summary(s, payload)
     elif event_type == "retired":
         s.status, s.status_changed_on = "waste", payload["date"]
         s.unit, s.slot = None, None

@@ -13,7 +13,8 @@ from packlife.serve.adapters.sunspec import Endpoint, PackAdapter, PcsAdapter
 from packlife.serve.config import DevicesConfig
 from packlife.serve.runtime import LoopSettings, Publisher, Runtime
 from packlife.serve.store import TelemetryStore
-from packlife.site.arrays import controller_config, input_efficiencies
+from packlife.site.arrays import input_efficiencies
+from packlife.site.config import controller_config
 from packlife.site.scenario import Scenario
 from packlife.site.snapshot import converter_parameters
 

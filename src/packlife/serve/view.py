@@ -15,6 +15,7 @@ from packlife._typing import FloatArray
 from packlife.control.types import OutputState, Setpoints, SiteSnapshot
 from packlife.serve.state import DeviceCache, is_fresh
 from packlife.site.arrays import input_efficiencies
+from packlife.site.config import output_ratings_w
 from packlife.site.scenario import Scenario
 from packlife.site.snapshot import (
     bus_sources,
@@ -76,6 +77,7 @@ def freeze(
     step_s: float,
     previous: Setpoints | None,
     converters: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+    import_price_per_kwh: float = 0.0,
 ) -> SiteSnapshot:
     """The controller's snapshot at site time ``time_s`` from the cached readings
     (``converters``: :func:`packlife.site.snapshot.converter_parameters`)."""
@@ -99,15 +101,17 @@ def freeze(
     }
     sources = bus_sources(scenario, available, input_efficiencies(scenario))
     outputs: list[OutputState] = []
+    ratings = output_ratings_w(scenario)
     for k, e in enumerate(cache.evses):
         if e is None or not health.evses[k]:
             outputs.append(OutputState(connector_max_power_w=0.0))
         elif e.session_id is None:
-            outputs.append(idle_output(scenario))
+            outputs.append(idle_output(scenario, ratings[k]))
         else:
             outputs.append(
                 measured_output(
                     scenario,
+                    ratings[k],
                     e.session_id,
                     e.soc,
                     e.energy_needed_wh,
@@ -116,4 +120,6 @@ def freeze(
                     e.acceptance_w,
                 )
             )
-    return site_snapshot(scenario, time_s, step_s, packs, sources, outputs, 0.0, previous)
+    return site_snapshot(
+        scenario, time_s, step_s, packs, sources, outputs, 0.0, previous, import_price_per_kwh
+    )

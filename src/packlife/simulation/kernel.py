@@ -89,10 +89,16 @@ TS_REQUEST, TS_DELIVERED = range(2)
 N_TS = 2
 
 # ---- limits output: L[n_sys, n_packs, N_L] ----
-L_BUS_DIS_W, L_BUS_CH_W, L_E_DIS_WH, L_E_CH_WH, L_DERATE_DIS, L_DERATE_CH = range(6)
-N_L = 6
+(
+    L_BUS_DIS_W, L_BUS_CH_W, L_E_DIS_WH, L_E_CH_WH, L_DERATE_DIS, L_DERATE_CH, L_WHY_DIS, L_WHY_CH,
+) = range(8)
+N_L = 8
 
 HALF_CYCLE_MIN_SWING = 0.01
+#: The current solve iterates (at least two passes) until the current changes by less than this
+#: fraction, so the power delivered equals the power asked to ~1e-12 whatever the step.
+SOLVE_TOLERANCE = 1e-12
+SOLVE_MAX_PASSES = 12
 #: Floating-point relaxations that keep NaN/inf semantics (the accumulators start at ±inf).
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 # ---- why a pack delivered less than its setpoint (physics, inside the step): SH[..., N_SH] ----
@@ -244,7 +250,8 @@ def prepare_pack(
 
     Limits: bus-side power for discharge and charge [W] (voltage and derated current limits,
     the SoC window within this step, converter rating; 0 below the converter's minimum operating
-    power), usable energy in each direction [Wh] and the derating fractions applied.
+    power), usable energy in each direction [Wh], the derating fractions applied and what sets
+    each bus limit (``SH_*``).
     ``e_min``/``e_max`` are :func:`energy_per_ah` at the window edges.
     """
     k = int(p[P_SET])
@@ -261,9 +268,12 @@ def prepare_pack(
     if p[P_JOINED] < 0.5:
         out[L_BUS_DIS_W] = 0.0
         out[L_BUS_CH_W] = 0.0
+        out[L_WHY_DIS] = out[L_WHY_CH] = SH_NOT_JOINED
         return
-    out[L_BUS_DIS_W] = _bus_limit_w(p, s, c, e_dis, f_dis, dt_s, True)
-    out[L_BUS_CH_W] = _bus_limit_w(p, s, c, e_ch, f_ch, dt_s, False)
+    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, e_dis, f_dis, dt_s, True)
+    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, e_ch, f_ch, dt_s, False)
+    out[L_WHY_DIS] = why_dis
+    out[L_WHY_CH] = why_ch
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
@@ -354,8 +364,10 @@ def solve_currents(
 ) -> None:
     """Settle the current of every active pack of one system (after :func:`start_step`).
 
-    Two fixed-point passes: ``ocv_avg`` = exact mean 25 °C OCV over the SoC change of the present
-    current (stored-energy difference over charge), then the current for that ``ocv_avg``. What
+    Fixed-point passes (at least two, until the current moves by less than
+    :data:`SOLVE_TOLERANCE`): ``ocv_avg`` = exact mean 25 °C OCV over the SoC change of the
+    present current (stored-energy difference over charge), then the current for that
+    ``ocv_avg``. What
     the passes need of the active packs is first gathered into the structure-of-arrays ``w`` and
     the passes run pack after pack, so the packs' independent div/sqrt chains overlap in the CPU
     and idle packs cost nothing; current and ``ocv_avg`` are then written back to ``scratch``.
@@ -379,16 +391,21 @@ def solve_currents(
         w[W_REFF, n] = c[C_R0] + c[C_RBAR]
         w[W_OCV_AVG, n] = c[C_OCV_AVG]
         n += 1
-    for _ in range(2):
+    for it in range(SOLVE_MAX_PASSES):
+        change = 0.0
         for m in range(n):
             soc = w[W_SOC, m]
             soc1 = soc - w[W_CURRENT, m] * w[W_DSOC, m]
             if abs(soc1 - soc) > 1e-13:
                 e1 = energy_per_ah(soc_tab, sets[m], soc1)
                 w[W_OCV_AVG, m] = w[W_SERIES, m] * (e1 - w[W_E0, m]) / (soc1 - soc)
-            w[W_CURRENT, m] = current_for_power(
+            i_new = current_for_power(
                 w[W_PBATT, m], w[W_OCV_AVG, m] + w[W_DELTA, m], w[W_VBAR, m], w[W_REFF, m]
             )
+            change = max(change, abs(i_new - w[W_CURRENT, m]) / (1e-9 + abs(i_new)))
+            w[W_CURRENT, m] = i_new
+        if it >= 1 and change < SOLVE_TOLERANCE:
+            break
     for m in range(n):
         scratch[active[m], C_CURRENT] = w[W_CURRENT, m]
         scratch[active[m], C_OCV_AVG] = w[W_OCV_AVG, m]
@@ -462,8 +479,8 @@ def advance_pack(
     t_eq = ambient_c + heat / g
     temp1 = t_eq + (temp - t_eq) * (decay_active if cooling else decay_passive)
     s[S_TEMP] = temp1
-    # self-discharge
-    soc2 = soc1 - sd_per_s[k] * dt_s
+    # self-discharge (an empty pack has nothing left to lose)
+    soc2 = max(soc1 - sd_per_s[k] * dt_s, 0.0) if soc1 > 0.0 else soc1
     e2 = energy_per_ah(soc_tab, k, soc2)
     a[A_SD_WH] += series * cap * (e1 - e2)
     c[C_E_END] = e2

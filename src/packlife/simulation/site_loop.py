@@ -23,8 +23,10 @@ the duration. Column layouts are the constants below.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange, set_num_threads
 
 from packlife._typing import FloatArray, IntArray
 from packlife.control import kernels as KN
@@ -39,8 +41,8 @@ OC_OUTPUT, OC_PLUG_S, OC_LEAVE_S, OC_DELIVERED_WH, OC_FULL, OC_CHARGED_S = range
 N_OC = 6
 # ---- site constants SITE[N_SITE] ----
 SITE_DT_S, SITE_CTRL_S, SITE_STEPS_PER_CTRL, SITE_PER_ROW, SITE_ETA_OUT, SITE_ETA_LOAD, \
-    SITE_CONNECTOR_W, SITE_AGE_EVERY, SITE_OUT_EVERY, SITE_AGEING = range(10)
-N_SITE = 10
+    SITE_AGE_EVERY, SITE_OUT_EVERY, SITE_AGEING = range(9)
+N_SITE = 9
 # ---- integer state IST[N_IST] ----
 IST_QUEUE, IST_STEP, IST_CTRL = range(3)
 N_IST = 3
@@ -53,7 +55,8 @@ N_FL = 6
 # ---- site-level limit counts CNT_SITE[2] ----
 CNT_LOAD, CNT_BUDGET = range(2)
 # ---- recorded snapshot and decision per interval: REC[n, rec_width(...)] ----
-REC_TIME, REC_LOAD, REC_GRID_AVAILABLE = range(3)
+REC_TIME, REC_LOAD, REC_GRID_AVAILABLE, REC_PRICE = range(4)
+REC_HEAD = 4
 (
     RP_MAX_DIS, RP_MAX_CHG, RP_E_DIS, RP_E_CHG, RP_JOINED, RP_R, RP_V, RP_PREV, RP_SETPOINT,
     RP_DELIVERED,
@@ -65,14 +68,18 @@ RO_ACTIVE, RO_CONN, RO_ACC, RO_NEED, RO_ARR, RO_DEP, RO_PREV, RO_POWER = range(8
 N_RO = 8
 
 _FULL_TOLERANCE_WH = 1.0
+#: The loop is compiled with IEEE arithmetic (only signed zeros relaxed): the controller's rules
+#: are inlined here and must give bit for bit what :func:`packlife.control.controller.decide`
+#: gives for the same snapshot, which reassociation or fused multiply-adds would break.
+_EXACT_MATH = {"nsz"}
 
 
 def rec_width(n_packs: int, n_sources: int, n_outputs: int) -> int:
     """Columns of a recorded interval (layout: :data:`REC_TIME`…, packs, sources, outputs)."""
-    return 3 + N_RP * n_packs + N_RS * n_sources + N_RO * n_outputs
+    return REC_HEAD + N_RP * n_packs + N_RS * n_sources + N_RO * n_outputs
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _interp(x: float, xp: FloatArray, fp: FloatArray) -> float:
     """``np.interp`` for one value on a short table."""
     if x <= xp[0]:
@@ -84,7 +91,7 @@ def _interp(x: float, xp: FloatArray, fp: FloatArray) -> float:
     return float(fp[-1])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def plug_and_leave(
     SES: FloatArray, OC: FloatArray, plugged: IntArray, IST: IntArray, t: float
 ) -> None:
@@ -116,18 +123,19 @@ def plug_and_leave(
             plugged[k] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def output_view(
     SES: FloatArray, OC: FloatArray, plugged: IntArray, vm_soc: FloatArray, vm_pow_w: FloatArray,
-    vm_energy_wh: FloatArray, SITE: FloatArray, t: float, active: IntArray, conn: FloatArray,
-    acc: FloatArray, need: FloatArray, arr: FloatArray, dep: FloatArray,
+    vm_energy_wh: FloatArray, rating_w: FloatArray, SITE: FloatArray, t: float,
+    active: IntArray, conn: FloatArray, acc: FloatArray, need: FloatArray, arr: FloatArray,
+    dep: FloatArray,
 ) -> None:
     """Each output as the controller sees it from the DC bus (powers and energies before the
-    output converter): connector rating, the vehicle's acceptance at its SoC, energy still
-    needed, arrival and departure."""
+    output converter): its charger rating (``rating_w``, vehicle side), the vehicle's acceptance
+    at its SoC, energy still needed, arrival and departure."""
     eta = SITE[SITE_ETA_OUT]
     for k in range(plugged.shape[0]):
-        conn[k] = SITE[SITE_CONNECTOR_W] / eta
+        conn[k] = rating_w[k] / eta
         s = plugged[k]
         if s < 0:
             active[k] = 0
@@ -142,7 +150,7 @@ def output_view(
         active[k] = 1 if need[k] > 0.0 and dep[k] > t else 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _book(
     SITE: FloatArray, src: tuple, books: tuple, out_w: FloatArray, src_w: FloatArray,  # type: ignore[type-arg]
     res: FloatArray, bess_bus_wh: float, dur_h: float, src_bus: FloatArray, veh_wh: FloatArray,
@@ -192,7 +200,7 @@ def _book(
     return float(load_bus_wh * eta_load)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _advance_vehicles(
     OC: FloatArray, SES: FloatArray, plugged: IntArray, veh_wh: FloatArray, t_end: float
 ) -> int:
@@ -215,7 +223,8 @@ def _advance_vehicles(
 
 @njit(cache=True)
 def _record(
-    REC: FloatArray, row: int, t: float, load_w: float, grid_ok: bool, P: FloatArray,
+    REC: FloatArray, row: int, t: float, load_w: float, price: float, grid_ok: bool,
+    P: FloatArray,
     pk: tuple, src_cap: FloatArray, src_w: FloatArray, view: tuple, prev_out: FloatArray,  # type: ignore[type-arg]
     out_w: FloatArray,
 ) -> None:
@@ -224,24 +233,60 @@ def _record(
     REC[row, REC_TIME] = t
     REC[row, REC_LOAD] = load_w
     REC[row, REC_GRID_AVAILABLE] = 1.0 if grid_ok else 0.0
+    REC[row, REC_PRICE] = price
     for q in range(n):
-        base = 3 + N_RP * q
+        base = REC_HEAD + N_RP * q
         for f in range(9):
             REC[row, base + f] = pk[f][q]
         REC[row, base + RP_DELIVERED] = 0.0
     for j in range(m):
-        REC[row, 3 + N_RP * n + N_RS * j + RS_CAP] = src_cap[j]
-        REC[row, 3 + N_RP * n + N_RS * j + RS_POWER] = src_w[j]
+        REC[row, REC_HEAD + N_RP * n + N_RS * j + RS_CAP] = src_cap[j]
+        REC[row, REC_HEAD + N_RP * n + N_RS * j + RS_POWER] = src_w[j]
     for k in range(n_out):
-        base = 3 + N_RP * n + N_RS * m + N_RO * k
+        base = REC_HEAD + N_RP * n + N_RS * m + N_RO * k
         for f in range(6):
             REC[row, base + f] = view[f][k]
         REC[row, base + RO_PREV] = prev_out[k]
         REC[row, base + RO_POWER] = out_w[k]
 
 
-@njit(cache=True, error_model="numpy", fastmath=K._FASTMATH, nogil=True)
-def run_site_chunk(
+def run_site_chunk(*args: Any) -> int:
+    """:func:`site_chunk` on the calling thread (same arguments; see its docstring).
+
+    Like :func:`packlife.simulation.stepping.run_steps_serial` it runs a ``prange``-compiled copy
+    with the thread count set to 1 for the call: numba marks the array arguments of a ``prange``
+    body as not aliasing each other, which lets the compiler keep state in registers across the
+    many small stores of a step (about twice as fast as a plain compile). ``set_num_threads`` is
+    thread-local, so several sites may run at once on different threads
+    (:func:`packlife.site.run.run_scenarios`).
+    """
+    threads = get_num_threads()
+    set_num_threads(1)
+    try:
+        rows = np.zeros(1, dtype=np.int64)
+        _site_chunk_one_thread(*args, rows)  # type: ignore[call-arg]
+        return int(rows[0])
+    finally:
+        set_num_threads(threads)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_EXACT_MATH, nogil=True, parallel=True)
+def _site_chunk_one_thread(
+    n_ctrl: int, SITE: FloatArray, cfg: FloatArray, eng: tuple, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
+    src: tuple, load_bus_w: FloatArray, ambient_c: FloatArray, veh: tuple, ses: tuple,  # type: ignore[type-arg]
+    state: tuple, plan_w: FloatArray, flow_rows: FloatArray, demand_w: FloatArray,  # type: ignore[type-arg]
+    REC: FloatArray, rows: IntArray,
+) -> None:
+    """:func:`site_chunk` inside a one-iteration ``prange`` (see :func:`run_site_chunk`)."""
+    for _ in prange(1):
+        rows[0] = site_chunk(
+            n_ctrl, SITE, cfg, eng, tabs, ws, src, load_bus_w, ambient_c, veh, ses, state,
+            plan_w, flow_rows, demand_w, REC,
+        )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy", fastmath=_EXACT_MATH, nogil=True)
+def site_chunk(
     n_ctrl: int, SITE: FloatArray, cfg: FloatArray, eng: tuple, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
     src: tuple, load_bus_w: FloatArray, ambient_c: FloatArray, veh: tuple, ses: tuple,  # type: ignore[type-arg]
     state: tuple, plan_w: FloatArray, flow_rows: FloatArray, demand_w: FloatArray,  # type: ignore[type-arg]
@@ -260,14 +305,16 @@ def run_site_chunk(
     tabs, ws : tuple
         Chemistry tables and the workspace (:mod:`packlife.simulation.stepping`).
     src : tuple
-        ``(kind, efficiency, max_bus_w, reduce_order, available_bus_w[m, n_ctrl])``, sources in
-        policy order; powers at the bus [W].
+        ``(kind, efficiency, max_bus_w, reduce_order, available_bus_w[m, n_ctrl],
+        import_price[n_ctrl])``, sources in policy order; powers at the bus [W], price
+        [currency/kWh] (time-of-use aware refill).
     load_bus_w : ndarray (n_ctrl,)
         Site load at the bus [W].
     ambient_c : ndarray (n_ctrl · steps per interval,)
         Ambient temperature per engine step [°C].
     veh : tuple
-        ``(soc points, power points [W], usable energy [Wh])`` per vehicle model.
+        ``(soc points, power points [W], usable energy [Wh])`` per vehicle model, and each
+        output's charger rating [W, vehicle side].
     ses : tuple
         ``(SES, OC, plugged)``: sessions, their outcomes and the session on each output (−1).
     state : tuple
@@ -285,7 +332,7 @@ def run_site_chunk(
         Number of flow rows written.
     """
     P, S, A, B, SH, trace_acc, trace, trace_sys_acc, trace_sys = eng
-    src_kind, src_max, src_avail = src[0], src[2], src[4]
+    src_kind, src_max, src_avail, price = src[0], src[2], src[4], src[5]
     SES, OC, plugged = ses
     IST, prev_pack, prev_out = state[0], state[1], state[2]
     CNT_PK, CNT_OUT, CNT_SRC, CNT_SITE, flow_acc = state[5:]
@@ -308,6 +355,7 @@ def run_site_chunk(
     pack_why, out_why = np.empty(n, dtype=np.int64), np.empty(n_out, dtype=np.int64)
     src_why, src_why_w = np.empty(m, dtype=np.int64), np.empty(m)
     res = np.empty(KN.N_RES)
+    fw, iw, bw = KN.decide_workspace(n, n_out)
     pack_bus, pack_sum = np.empty(n), np.empty(n)
     src_bus, veh_wh = np.empty(m), np.empty(n_out)
     first_grid = -1
@@ -334,17 +382,20 @@ def run_site_chunk(
             cap[j] = max(min(src_avail[j, c], src_max[j]), 0.0)
         grid_ok = first_grid >= 0 and src_avail[first_grid, c] > 0.0
         output_view(
-            SES, OC, plugged, veh[0], veh[1], veh[2], SITE, t, active, conn, acc, need, arr, dep
-        )
+            SES, OC, plugged, veh[0], veh[1], veh[2], veh[3], SITE, t, active, conn, acc, need,
+            arr, dep,
+        )  # fmt: skip
         KN.decide_kernel(
-            t, ctrl_s, cfg, max_dis, max_chg, e_dis, e_chg, joined, faulted, prev_pack, r_ohm,
-            v_v, rated, k0, k2, src_kind, cap, grid_ok, active, conn, acc, need, arr, dep,
-            prev_out, plan_w, load_bus_w[c], out_w, src_w, pack_w, dis, chg, upper, pack_why,
-            out_why, src_why, src_why_w, res,
+            t, ctrl_s, cfg,
+            (max_dis, max_chg, e_dis, e_chg, joined, faulted, prev_pack, r_ohm, v_v, rated, k0,
+             k2),
+            (src_kind, cap), grid_ok, (active, conn, acc, need, arr, dep, prev_out, plan_w),
+            load_bus_w[c], price[c], (out_w, src_w, pack_w, dis, chg, upper, res),
+            (pack_why, out_why, src_why, src_why_w), (fw, iw, bw),
         )  # fmt: skip
         if REC.shape[0] > 0:
             _record(
-                REC, c, t, load_bus_w[c], grid_ok, P,
+                REC, c, t, load_bus_w[c], price[c], grid_ok, P,
                 (max_dis, max_chg, e_dis, e_chg, joined.astype(np.float64), r_ohm, v_v, prev_pack,
                  pack_w),
                 cap, src_w, (active.astype(np.float64), conn, acc, need, arr, dep), prev_out,
@@ -358,7 +409,7 @@ def run_site_chunk(
         for st in range(spc):
             amb = ambient_c[c * spc + st]
             total = apply_setpoints(
-                0, pack_w, st == 0, dt_s, amb, P, S, A, SH, tabs, ws, trace_acc, pack_bus
+                0, pack_w, st == 0, dt_s, amb, P, S, A, SH, tabs, ws, trace_acc, pack_bus, lim
             )
             _engine_books(B, trace_sys_acc, res[KN.RES_BESS_W], total, h)
             bess_wh += total * h
@@ -374,7 +425,7 @@ def run_site_chunk(
             _system_trace(trace_sys_acc, trace_sys, g, int(SITE[SITE_OUT_EVERY]))
         if REC.shape[0] > 0:
             for q in range(n):
-                REC[c, 3 + N_RP * q + RP_DELIVERED] = pack_sum[q] / spc
+                REC[c, REC_HEAD + N_RP * q + RP_DELIVERED] = pack_sum[q] / spc
         dur_h = spc * h
         loads_wh = _book(SITE, src, state[3:5], out_w, src_w, res, bess_wh, dur_h, src_bus, veh_wh)
         IST[IST_CTRL] += 1
@@ -399,7 +450,7 @@ def run_site_chunk(
     return rows
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _count(
     CNT_PK: IntArray, CNT_OUT: IntArray, CNT_SRC: IntArray, CNT_SITE: IntArray,
     pack_why: IntArray, out_why: IntArray, src_why: IntArray, res: FloatArray,
@@ -417,7 +468,7 @@ def _count(
         CNT_SITE[CNT_BUDGET] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _engine_books(
     B: FloatArray, trace_sys_acc: FloatArray, req: float, total: float, h: float
 ) -> None:
@@ -434,7 +485,7 @@ def _engine_books(
     trace_sys_acc[0, K.TS_DELIVERED] += total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _system_trace(
     trace_sys_acc: FloatArray, trace_sys: FloatArray, g: int, out_every: int
 ) -> None:
@@ -444,3 +495,18 @@ def _system_trace(
             for f in range(K.N_TS):
                 trace_sys[0, o, f] = trace_sys_acc[0, f] / out_every
                 trace_sys_acc[0, f] = 0.0
+
+
+def compiled_on_disk() -> bool:
+    """Whether numba's on-disk cache holds the compiled site loop (so a run starts at once)."""
+    from pathlib import Path
+
+    from numba.core import config
+
+    here = Path(__file__)
+    folders = [here.parent / "__pycache__"]
+    cache_dir = getattr(config, "CACHE_DIR", "")
+    if cache_dir:
+        folders.append(Path(cache_dir))
+    pattern = f"{here.stem}._site_chunk_one_thread-*.nbi"
+    return any(any(f.rglob(pattern)) for f in folders if f.is_dir())

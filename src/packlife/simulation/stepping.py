@@ -34,7 +34,7 @@ def workspace(
     b: int, P: FloatArray, S: FloatArray, tabs: tuple, dt_s: float  # type: ignore[type-arg]
 ) -> tuple:  # type: ignore[type-arg]
     """Scratch arrays of system ``b`` for :func:`apply_setpoints`: (scratch, work, active, sets,
-    e_now, e_edge, decay, alloc, lim, weight, keep)."""
+    e_now, e_edge, decay, alloc, lim, weight, keep, free, cond)."""
     soc_tab = tabs[1]
     n = P.shape[1]
     e_now = np.empty(n)
@@ -50,11 +50,11 @@ def workspace(
     return (
         np.empty((n, K.N_C)), np.empty((K.N_W, n)), np.empty(n, dtype=np.int64),
         np.empty(n, dtype=np.int64), e_now, e_edge, decay, np.empty(n), np.empty(n),
-        np.empty(n), np.empty(n, dtype=np.bool_),
+        np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty(n),
     )  # fmt: skip
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def pack_limits_now(
     b: int, dt_s: float, P: FloatArray, S: FloatArray, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
     lim: FloatArray,
@@ -70,17 +70,18 @@ def pack_limits_now(
         )  # fmt: skip
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def apply_setpoints(
     b: int, setpoint_w: FloatArray, fresh: bool, dt_s: float, ambient_c: float, P: FloatArray,
     S: FloatArray, A: FloatArray, SH: FloatArray, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
-    trace_acc: FloatArray, pack_bus_w: FloatArray,
+    trace_acc: FloatArray, pack_bus_w: FloatArray, lim: FloatArray,
 ) -> float:
     """Advance system ``b`` by one step with each pack at its setpoint (bus side, discharge
     positive) [W], or below it where physics forces; returns the bus power delivered [W].
 
-    ``fresh``: the workspace already holds every pack's lookup at the present state (the caller
-    just ran :func:`pack_limits_now`). ``pack_bus_w`` receives each pack's bus power.
+    ``fresh``: the workspace holds every pack's lookup at the present state and ``lim`` its
+    limits (the caller just ran :func:`pack_limits_now`). ``pack_bus_w`` receives each pack's
+    bus power.
     """
     elec, soc_tab, temp_tab, sd_per_s = tabs[0], tabs[1], tabs[2], tabs[4]
     scratch, work, active, sets, e_now, e_edge, decay, alloc = ws[:8]
@@ -98,10 +99,14 @@ def apply_setpoints(
             SH[b, q, K.SH_NOT_JOINED] += abs(sp) * h
             continue
         discharge = sp > 0.0
-        edge = e_edge[q, 0] if discharge else e_edge[q, 1]
-        energy = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
-        f = K.derating(soc_tab, temp_tab, k, c, discharge)
-        limit, why = K.bus_limit_why(p, s, c, energy, f, dt_s, discharge)
+        if fresh:
+            limit = lim[q, K.L_BUS_DIS_W] if discharge else lim[q, K.L_BUS_CH_W]
+            why = int(lim[q, K.L_WHY_DIS] if discharge else lim[q, K.L_WHY_CH])
+        else:
+            edge = e_edge[q, 0] if discharge else e_edge[q, 1]
+            energy = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
+            f = K.derating(soc_tab, temp_tab, k, c, discharge)
+            limit, why = K.bus_limit_why(p, s, c, energy, f, dt_s, discharge)
         magnitude = min(abs(sp), limit)
         if abs(sp) - magnitude > 1e-9 * (1.0 + abs(sp)):
             SH[b, q, why] += (abs(sp) - magnitude) * h
@@ -120,7 +125,7 @@ def apply_setpoints(
     return total
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def after_step(
     b: int, g: int, P: FloatArray, S: FloatArray, A: FloatArray, tabs: tuple,  # type: ignore[type-arg]
     ageing_every: int, with_ageing: bool, out_every: int, trace_acc: FloatArray,
@@ -144,9 +149,11 @@ def after_step(
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _split_request(
     b: int, req: float, dt_s: float, P: FloatArray, S: FloatArray, tabs: tuple, ws: tuple,  # type: ignore[type-arg]
+    lims: FloatArray,
 ) -> None:
     """Split a bus request over system ``b``'s packs with the controller's rule (into ``alloc``
-    of the workspace, as setpoints); looks every pack up at its state."""
+    of the workspace, as setpoints); looks every pack up at its state and keeps its limit in the
+    request's direction in ``lims`` (for :func:`apply_setpoints`)."""
     elec, soc_tab, temp_tab = tabs[0], tabs[1], tabs[2]
     scratch, e_now, e_edge = ws[0], ws[4], ws[5]
     lim, weight, keep, setpoint = ws[8], ws[9], ws[10], ws[7]
@@ -159,13 +166,17 @@ def _split_request(
         edge = e_edge[q, 0] if discharge else e_edge[q, 1]
         weight[q] = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
         lim[q] = 0.0
+        why = K.SH_NOT_JOINED
         if req != 0.0 and p[K.P_JOINED] >= 0.5:
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            lim[q] = K.bus_limit_why(p, s, c, weight[q], f, dt_s, discharge)[0]
+            lim[q], why = K.bus_limit_why(p, s, c, weight[q], f, dt_s, discharge)
+        col = K.L_BUS_DIS_W if discharge else K.L_BUS_CH_W
+        lims[q, col] = lim[q]
+        lims[q, K.L_WHY_DIS if discharge else K.L_WHY_CH] = why
     rated = P[b, :, K.P_CONV_RATED_W]
     split_packs(
         req, lim, weight, rated, rated, rated, P[b, :, K.P_CONV_K0], P[b, :, K.P_CONV_K2],
-        SPLIT_USABLE_ENERGY, True, setpoint, keep,
+        SPLIT_USABLE_ENERGY, True, setpoint, keep, ws[11], ws[12],
     )  # fmt: skip
 
 
@@ -181,13 +192,15 @@ def _run_system(
     ws = workspace(b, P, S, tabs, dt_s)
     setpoint = np.empty(P.shape[1])
     pack_bus = np.empty(P.shape[1])
+    lims = np.zeros((P.shape[1], K.N_L))
     h = dt_s / 3600.0
     for k in range(n_steps):
         req = request_w[request_row[b], k] * request_scale[b]
-        _split_request(b, req, dt_s, P, S, tabs, ws)
+        _split_request(b, req, dt_s, P, S, tabs, ws, lims)
         setpoint[:] = ws[7]
         total = apply_setpoints(
-            b, setpoint, True, dt_s, ambient_c[k], P, S, A, SH, tabs, ws, trace_acc, pack_bus
+            b, setpoint, True, dt_s, ambient_c[k], P, S, A, SH, tabs, ws, trace_acc, pack_bus,
+            lims,
         )
         delivered_w[b, k] = total
         if req >= 0.0:

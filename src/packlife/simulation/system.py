@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from packlife._typing import FloatArray
 from packlife.catalog import PackModel, get_pack_model
 from packlife.chemistry import get_ageing_model, get_parameter_set
+from packlife.datafiles import STRICT_CONFIG
 from packlife.errors import ConsistencyError
 from packlife.models.ageing import ageing_parameter_vector, second_life_state
 from packlife.models.power_electronics import DCDC_DEFAULT
@@ -53,14 +54,14 @@ class PackSpec(BaseModel):
         A faulted pack is isolated (never joined) and carries no power.
     """
 
-    model_config = ConfigDict(extra="forbid")
-    catalog_id: str
-    serial: str | None = None
+    model_config = STRICT_CONFIG
+    catalog_id: str = Field(min_length=1, max_length=64)
+    serial: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
     soh: float = Field(1.0, gt=0.2, le=1.0)
     resistance_growth: float = Field(1.0, ge=0.8, le=5.0)
     soc_initial: float = Field(0.5, ge=0.0, le=1.0)
     temperature_initial_c: float | None = Field(None, ge=-40, le=70)
-    converter_rated_kw: float | None = Field(None, gt=0)
+    converter_rated_kw: float | None = Field(None, gt=0, le=10000)
     faulted: bool = False
 
 

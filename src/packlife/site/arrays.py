@@ -17,10 +17,11 @@ from packlife._typing import FloatArray, IntArray
 from packlife.control import kernels as KN
 from packlife.control.controller import config_vector
 from packlife.control.sources import policy_order
-from packlife.control.types import ControllerConfig, SourceState
+from packlife.control.types import SourceState
 from packlife.control.vehicles import VEHICLE_MODELS
 from packlife.errors import ConsistencyError
 from packlife.simulation import site_loop as SL
+from packlife.site.config import controller_config, output_ratings_w
 from packlife.site.scenario import Scenario
 from packlife.site.sessions import Session
 
@@ -75,16 +76,6 @@ def timing(scenario: Scenario) -> Timing:
             f"({n_ctrl * ctrl_s / 86400.0:g} d)"
         )
     return Timing(step_s, ctrl_s, spc, n_ctrl, out_s, per_row, age_steps * step_s, tuple(notes))
-
-
-def controller_config(scenario: Scenario) -> ControllerConfig:
-    """The controller settings of a scenario."""
-    c = scenario.controller
-    return ControllerConfig(
-        vehicle_algorithm=c.vehicle_algorithm,
-        pack_split=c.pack_split,
-        min_output_power_w=c.min_output_power_kw * 1000.0,
-    )
 
 
 def controller_vector(scenario: Scenario) -> FloatArray:
@@ -156,7 +147,7 @@ def session_arrays(sessions: list[Session], model_ids: list[str]) -> FloatArray:
 
 
 def site_constants(scenario: Scenario, t: Timing) -> FloatArray:
-    """``SITE[N_SITE]``: steps, efficiencies, connector rating, ageing and output intervals."""
+    """``SITE[N_SITE]``: steps, efficiencies, ageing and output intervals."""
     site = np.zeros(SL.N_SITE)
     site[SL.SITE_DT_S] = t.step_s
     site[SL.SITE_CTRL_S] = t.control_s
@@ -164,10 +155,19 @@ def site_constants(scenario: Scenario, t: Timing) -> FloatArray:
     site[SL.SITE_PER_ROW] = t.controls_per_row
     site[SL.SITE_ETA_OUT] = scenario.bess.output_efficiency
     site[SL.SITE_ETA_LOAD] = scenario.bess.load_inverter_efficiency
-    site[SL.SITE_CONNECTOR_W] = (
-        scenario.vehicles.connector_max_kw * 1000.0 if scenario.vehicles else 0.0
-    )
     site[SL.SITE_AGE_EVERY] = int(round(t.ageing_s / t.step_s))
     site[SL.SITE_OUT_EVERY] = int(round(t.output_s / t.step_s))
     site[SL.SITE_AGEING] = 1.0 if scenario.simulation.ageing else 0.0
     return site
+
+
+def mpc_every(scenario: Scenario, t: Timing) -> int:
+    """Control intervals per MPC plan: ``controller.mpc_interval_s`` (default: the control
+    interval, at least 60 s) as a whole number of control intervals (at least one)."""
+    wanted = scenario.controller.mpc_interval_s or max(t.control_s, 60.0)
+    return max(int(round(wanted / t.control_s)), 1)
+
+
+def output_ratings(scenario: Scenario) -> FloatArray:
+    """Each output's charger rating at the vehicle side [W]."""
+    return np.array(output_ratings_w(scenario), dtype=float)

@@ -1,7 +1,10 @@
 """Writing a run's files: ``summary.json``, ``timeseries.parquet`` and ``report.html``.
 
-Files are written to temporary names in the output folder and renamed into place only when all
-three are complete, so an interrupted run never leaves half-written results.
+The three files form one result set, written all-or-nothing by :func:`packlife.atomic.write_folder`
+(temporary sibling folder, fsync, one rename): an interrupted run or a full disk never leaves a
+mixed or half-written set. The time series is indexed by the start of each output interval in
+the site's zone, with units, pack serials and the weather source in its Parquet metadata
+(:mod:`packlife.site.timeaxis`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from packlife.errors import PacklifeError
+from packlife.atomic import write_folder
 from packlife.site.report import render_report
 from packlife.site.run import SiteResult
+from packlife.site.timeaxis import write_timeseries_parquet
+
+#: The files of a run's result set (written together, all-or-nothing).
+RESULT_FILES = ("summary.json", "timeseries.parquet", "report.html")
 
 
 def timeseries_frame(result: SiteResult, pack_traces: pd.DataFrame) -> pd.DataFrame:
@@ -29,33 +36,23 @@ def timeseries_frame(result: SiteResult, pack_traces: pd.DataFrame) -> pd.DataFr
 
 
 def write_outputs(result: SiteResult, summary: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write the three result files into ``out_dir`` (created if needed); returns their paths."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PacklifeError(f"cannot create output folder {out_dir}: {exc}") from None
+    """Write the three result files into ``out_dir`` all-or-nothing; returns their paths.
+
+    Raises
+    ------
+    PacklifeError
+        When ``out_dir`` holds foreign files or cannot be written (nothing is left behind).
+    """
     pack_traces = result.engine.pack_trace_frame(0)
     targets: dict[str, Callable[[Path], object]] = {
         "summary.json": lambda p: p.write_text(
-            json.dumps(summary, indent=2) + "\n", encoding="utf-8"
+            json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         ),
-        "timeseries.parquet": lambda p: timeseries_frame(result, pack_traces).to_parquet(
-            p, index=False
+        "timeseries.parquet": lambda p: write_timeseries_parquet(
+            str(p), result, timeseries_frame(result, pack_traces), summary
         ),
         "report.html": lambda p: p.write_text(
             render_report(result, summary, pack_traces), encoding="utf-8"
         ),
     }
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for name, write in targets.items():
-            tmp = out_dir / f".{name}.partial"
-            write(tmp)
-            temps.append((tmp, out_dir / name))
-    except OSError as exc:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise PacklifeError(f"cannot write results to {out_dir}: {exc}") from None
-    for tmp, final in temps:
-        tmp.replace(final)
-    return [final for _, final in temps]
+    return write_folder(out_dir, targets)

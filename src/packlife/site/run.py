@@ -42,6 +42,7 @@ from packlife.simulation.result import SimulationResult
 from packlife.simulation.stepping import workspace
 from packlife.simulation.system import PackSpec, build_systems
 from packlife.site import arrays as AR
+from packlife.site.config import controller_config
 from packlife.site.diesel import diesel_terms
 from packlife.site.inputs import build_inputs
 from packlife.site.scenario import Scenario
@@ -106,6 +107,7 @@ class SiteResult:
     pack_shortfall_wh: FloatArray = field(default_factory=lambda: np.zeros((0, K.N_SH)))
     notes: tuple[str, ...] = ()
     record: FloatArray | None = None
+    pack_converters: FloatArray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 @dataclass
@@ -117,7 +119,7 @@ class _Loop:
     site: FloatArray
     cfg: FloatArray
     src: tuple[np.ndarray, ...]
-    veh: tuple[FloatArray, FloatArray, FloatArray]
+    veh: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
     ses: tuple[np.ndarray, ...]
     state: tuple[np.ndarray, ...]
     ws: tuple[np.ndarray, ...]
@@ -133,8 +135,9 @@ def _pack_specs(scenario: Scenario) -> list[PackSpec]:
 
 def _prepare(scenario: Scenario, sessions: list[Session]) -> _Loop:
     t = AR.timing(scenario)
+    ambient0 = float(build_inputs(scenario, 1, t.control_s).ambient_c[0])
     engine = Engine(
-        build_systems([_pack_specs(scenario)], ambient_c=scenario.ambient.mean_temperature_c),
+        build_systems([_pack_specs(scenario)], ambient_c=ambient0),
         EngineConfig(
             dt_s=t.step_s,
             output_interval_s=t.output_s,
@@ -169,7 +172,7 @@ def _prepare(scenario: Scenario, sessions: list[Session]) -> _Loop:
         site=AR.site_constants(scenario, t),
         cfg=AR.controller_vector(scenario),
         src=AR.source_arrays(scenario),
-        veh=(vm_soc, vm_pow, vm_e),
+        veh=(vm_soc, vm_pow, vm_e, AR.output_ratings(scenario)),
         ses=(ses, oc, np.full(n_out, -1, dtype=np.int64)),
         state=state,
         ws=workspace(0, engine.P, engine.S, engine.tables, t.step_s),
@@ -200,8 +203,8 @@ def run_scenario(
         log.warning("%s", note)
     per_chunk = max(CHUNK_STEPS // t.steps_per_control, 1)
     mpc = scenario.controller.vehicle_algorithm == "mpc"
-    if mpc:
-        per_chunk = 1
+    if mpc:  # HiGHS re-plans between compiled chunks; its targets hold within one
+        per_chunk = AR.mpc_every(scenario, t)
     rows: list[FloatArray] = []
     recs: list[FloatArray] = []
     terms = np.zeros(4)
@@ -246,6 +249,7 @@ class _BusInputs:
     available_w: FloatArray
     load_w: FloatArray
     ambient_c: FloatArray
+    price_per_kwh: FloatArray
 
 
 def _bus_inputs(scenario: Scenario, lp: _Loop, start: int, n: int) -> _BusInputs:
@@ -256,10 +260,12 @@ def _bus_inputs(scenario: Scenario, lp: _Loop, start: int, n: int) -> _BusInputs
     avail = np.zeros((len(names), n))
     for j, (name, eff) in enumerate(zip(names, lp.src[1], strict=True)):
         avail[j] = inputs.available_w[name] * eff
+    price = np.asarray(inputs.price_import_per_kwh, dtype=float)
     return _BusInputs(
         avail,
         inputs.load_w / scenario.bess.load_inverter_efficiency,
         np.ascontiguousarray(inputs.ambient_c, dtype=float),
+        price if price.shape == (n,) else np.zeros(n),
     )
 
 
@@ -298,7 +304,7 @@ def _mpc_targets(
     arrays = OutputArrays(
         active, rate, np.minimum(rate, need * 3600.0 / t.control_s), need, arr, dep
     )
-    horizon = AR.controller_config(scenario).mpc_horizon_steps
+    horizon = controller_config(scenario).mpc_horizon_steps
     try:
         return lp.cfg, mpc_plan_w(arrays, now, t.control_s, budget, horizon)[:, 0]
     except InfeasibleError:  # a solver failure must not stop the site: LLF decides
@@ -320,7 +326,8 @@ def _run_chunk(
     width = SL.rec_width(e.system.n_packs, m, len(lp.ses[2]))
     rec = np.zeros((n if record else 0, width))
     n_rows = SL.run_site_chunk(
-        n, lp.site, cfg, eng, e.tables, lp.ws, (*lp.src, inputs.available_w), inputs.load_w,
+        n, lp.site, cfg, eng, e.tables, lp.ws, (*lp.src, inputs.available_w, inputs.price_per_kwh),
+        inputs.load_w,
         inputs.ambient_c, lp.veh, lp.ses, lp.state, plan, flow_rows, demand, rec,
     )  # fmt: skip
     e.advance_clock(n * t.steps_per_control)
@@ -370,14 +377,15 @@ def _result(
         pack_shortfall_wh=lp.engine.state_arrays()[4][0].copy(),
         notes=t.notes,
         record=record,
+        pack_converters=lp.engine.P[0][:, [K.P_CONV_RATED_W, K.P_CONV_K0, K.P_CONV_K2]].copy(),
     )
 
 
 def _limit_counts(scenario: Scenario, lp: _Loop, names: list[str]) -> dict[str, int]:
     """Intervals in which each limit bound, keyed by who bound (as :func:`decide` words it)."""
     cnt_pk, cnt_out, cnt_src, cnt_site = lp.state[5], lp.state[6], lp.state[7], lp.state[8]
-    ramp = AR.controller_config(scenario).pack_ramp_w_per_s
-    connector_w = scenario.vehicles.connector_max_kw * 1000.0 if scenario.vehicles else 0.0
+    ramp = controller_config(scenario).pack_ramp_w_per_s
+    ratings = AR.output_ratings(scenario)
     counts: dict[str, int] = {}
 
     def add(key: str, value: int) -> None:
@@ -389,7 +397,7 @@ def _limit_counts(scenario: Scenario, lp: _Loop, names: list[str]) -> dict[str, 
             add(pack_reason(i, code, "", ramp), cnt_pk[i, code])
     for k in range(cnt_out.shape[0]):
         for code in range(1, cnt_out.shape[1]):
-            add(output_reason(k, code, connector_w), cnt_out[k, code])
+            add(output_reason(k, code, float(ratings[k])), cnt_out[k, code])
     for j, name in enumerate(names):
         for code in range(1, cnt_src.shape[1]):
             add(source_reason(name, code, lp.src[2][j])[1], cnt_src[j, code])

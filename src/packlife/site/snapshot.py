@@ -57,11 +57,6 @@ def bus_sources(
     )
 
 
-def connector_max_w(scenario: Scenario) -> float:
-    """Rating of each DC output at the vehicle side [W] (0 without vehicles)."""
-    return (scenario.vehicles.connector_max_kw if scenario.vehicles else 0.0) * 1000.0
-
-
 def to_bus_side(state: OutputState, eta_out: float) -> OutputState:
     """An output seen from the DC bus: powers and energies before the output converter."""
     curve = state.acceptance_curve
@@ -77,13 +72,15 @@ def to_bus_side(state: OutputState, eta_out: float) -> OutputState:
     )
 
 
-def idle_output(scenario: Scenario) -> OutputState:
-    """A free output, from the bus."""
-    return OutputState(connector_max_power_w=connector_max_w(scenario) / _eta_out(scenario))
+def idle_output(scenario: Scenario, rating_w: float) -> OutputState:
+    """A free output of ``rating_w`` (vehicle side, :func:`packlife.site.config.output_ratings_w`),
+    from the bus."""
+    return OutputState(connector_max_power_w=rating_w / _eta_out(scenario))
 
 
 def measured_output(
     scenario: Scenario,
+    rating_w: float,
     session_id: str,
     soc: float,
     energy_needed_wh: float,
@@ -92,7 +89,7 @@ def measured_output(
     acceptance_max_power_w: float,
 ) -> OutputState:
     """An output whose vehicle is known only by what the charger reports (no model curve)."""
-    conn = connector_max_w(scenario)
+    conn = rating_w
     side = OutputState(
         connector_max_power_w=conn,
         session_id=session_id,
@@ -142,6 +139,7 @@ def site_snapshot(
     outputs: Sequence[OutputState],
     load_w: float,
     previous: Setpoints | None,
+    import_price_per_kwh: float = 0.0,
 ) -> SiteSnapshot:
     """Freeze one cycle's view; ``load_w`` is the AC site load [W] (served through the inverter)."""
     return SiteSnapshot(
@@ -152,6 +150,7 @@ def site_snapshot(
         outputs=tuple(outputs),
         load_power_w=float(load_w) / scenario.bess.load_inverter_efficiency,
         previous=previous,
+        import_price_per_kwh=import_price_per_kwh,
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from packlife.catalog import get_pack_model
 from packlife.impact import diesel_co2_kg, fuel_curve_for_rating, fuel_litres_per_step, grid_co2_kg
 from packlife.site.diesel import diesel_baseline_from_terms
+from packlife.site.economics import economics_summary, site_inputs_note
 from packlife.site.run import SiteResult
 
 KWH = 1000.0
@@ -83,7 +84,7 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "scenario": sc.name,
         "days": sc.simulation.days,
         "step_s": sc.simulation.step_s,
-        "output_interval_s": sc.simulation.output_interval_s,
+        "output_interval_s": result.engine.output_interval_s,
         "energy_from_sources_kwh": sources_kwh,
         "energy_to_vehicles_kwh": vehicles_kwh,
         "energy_to_loads_kwh": loads_kwh,
@@ -134,7 +135,9 @@ def summarise(result: SiteResult) -> dict[str, Any]:
         "limits_binding_intervals": dict(
             sorted(result.limit_counts.items(), key=lambda kv: -kv[1])[:10]
         ),
+        **site_inputs_note(result),
     }
+    summary.update(economics_summary(result, summary))
     return summary
 
 
@@ -146,7 +149,7 @@ def _generator_litres_in_bess_case(result: SiteResult) -> float:
     total = 0.0
     imp = result.scenario.impact
     flows = result.flows
-    dt_s = result.scenario.simulation.output_interval_s
+    dt_s = result.engine.output_interval_s
     for g in gens:
         curve = fuel_curve_for_rating(g.max_power_kw)
         power = np.clip(flows[f"source_{g.name}_power_w"].to_numpy(), 0.0, None)

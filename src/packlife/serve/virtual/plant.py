@@ -42,6 +42,7 @@ class PackDriver:
         self.age_every = int(round(engine.config.ageing_interval_s / dt))
         self.out_every = int(round(engine.config.output_interval_s / dt))
         self.ws = workspace(0, engine.P, engine.S, engine.tables, dt)
+        self.lim = np.zeros((engine.P.shape[1], K.N_L))  # unused with fresh=False
         self._compile()
 
     def _compile(self) -> None:
@@ -51,7 +52,8 @@ class PackDriver:
         ws = workspace(0, cp[0], cp[1], self.engine.tables, self.engine.config.dt_s)
         bus = np.empty(P.shape[1])
         apply_setpoints(0, np.zeros(P.shape[1]), False, self.engine.config.dt_s, 20.0, cp[0],
-                        cp[1], cp[2], cp[3], self.engine.tables, ws, cp[4], bus)  # fmt: skip
+                        cp[1], cp[2], cp[3], self.engine.tables, ws, cp[4], bus,
+                        np.zeros((P.shape[1], K.N_L)))  # fmt: skip
         after_step(0, 1, cp[0], cp[1], cp[2], self.engine.tables, self.age_every,
                    self.engine.config.ageing, self.out_every, cp[4], cp[5])  # fmt: skip
 
@@ -66,7 +68,7 @@ class PackDriver:
         acc = np.zeros(P.shape[1])
         for amb in ambient_c:
             apply_setpoints(0, sp, False, dt, float(amb), P, S, A, SH, eng.tables, self.ws,
-                            tr_acc, bus)  # fmt: skip
+                            tr_acc, bus, self.lim)  # fmt: skip
             acc += bus
             eng.advance_clock(1)
             g = int(round(eng.time_s / dt))

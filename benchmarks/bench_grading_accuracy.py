@@ -1,0 +1,216 @@
+"""Grading accuracy per dataset and method: capacity (known-answer logs and real cycler files),
+EIS fits (known Randles spectra, real coin-cell spectra) and dQ/dV peaks (known curves).
+
+Run through ``benchmarks/bench_grading.py`` (or ``python benchmarks/bench_grading_accuracy.py``).
+Every number is out-of-sample for the method (nothing here was tuned on these cases) unless the
+table says otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from packlife.grading.batch import GradeContext, grade_file, grade_series
+from packlife.grading.eis import fit_randles
+from packlife.grading.ica import ica_curve
+from packlife.grading.steps import segment_steps, step_charge_ah
+from packlife.io.detect import read_any
+from packlife.io.eis import Spectrum, read_eis
+
+TESTS = Path(__file__).parents[1] / "tests"
+sys.path.insert(0, str(TESTS / "grading"))
+from synth import cc_discharge  # noqa: E402
+
+D = TESTS / "data" / "cycler_formats"
+ORNL = TESTS / "data" / "ornl_leaf_cell"
+
+
+def _grade(t: np.ndarray, i: np.ndarray, v: np.ndarray, rated: float) -> dict[str, object]:
+    return grade_series(t, i, v, GradeContext(rated_capacity_ah=rated), "b")
+
+
+def capacity_known_answer() -> None:
+    """Analytic logs (tests/grading/synth.py): 20 mAh … 200 Ah, C/20 … 3C, logging 1–300 s."""
+    print("\n### Capacity, known-answer logs (true charge = I·t to the cut-off)")
+    print("| logging | cases | packlife max abs err | trapezoid max abs err | within 0.5 % |")
+    print("|---|---|---|---|---|")
+    caps, rates = (0.02, 2.3, 33.1, 200.0), (1 / 20, 1 / 12, 1 / 3, 1.0, 3.0)
+    for dt in (1.0, 60.0, 300.0):
+        ours, trap = [], []
+        for cap in caps:
+            for rate in rates:
+                log = cc_discharge(cap, rate, dt_s=dt)
+                res = _grade(log.time_s, log.current_a, log.voltage_v, cap)
+                ours.append(abs(float(res["capacity_ah"]) / log.true_ah - 1))  # type: ignore[arg-type]
+                on = np.flatnonzero(log.current_a > 0)
+                s, e = int(on[0]), int(on[-1])
+                q = np.trapezoid(log.current_a[s - 1 : e + 2], log.time_s[s - 1 : e + 2]) / 3600
+                trap.append(abs(q / log.true_ah - 1))
+        o = np.asarray(ours)
+        print(
+            f"| every {dt:g} s + step edges | {o.size} | {100 * o.max():.4f} % "
+            f"| {100 * max(trap):.2f} % | {np.mean(o < 0.005):.0%} |"
+        )
+    print("\nThinned logs (every Nth row kept, no step-edge samples; 12 phases each, C/3 and 1C):")
+    print("| kept every | cases | mean abs err | max abs err | err within stated 1σ | within 2σ |")
+    print("|---|---|---|---|---|---|")
+    for n in (60, 120, 300):
+        errs, z = [], []
+        for rate in (1 / 3, 1.0):
+            log = cc_discharge(33.1, rate, dt_s=1.0)
+            for phase in range(0, n, max(1, n // 12)):
+                keep = np.arange(phase, log.time_s.size, n)
+                res = _grade(log.time_s[keep], log.current_a[keep], log.voltage_v[keep], 33.1)
+                if res["capacity_ah"] is None:
+                    errs.append(np.nan)
+                    continue
+                err = float(res["capacity_ah"]) - log.true_ah  # type: ignore[arg-type]
+                errs.append(abs(err) / log.true_ah)
+                z.append(abs(err) / float(res["capacity_uncertainty_ah"]))  # type: ignore[arg-type]
+        e, zz = np.asarray(errs), np.asarray(z)
+        print(
+            f"| {n} s | {e.size} ({np.isnan(e).sum()} not found) | {100 * np.nanmean(e):.2f} % "
+            f"| {100 * np.nanmax(e):.2f} % | {np.mean(zz < 1):.0%} | {np.mean(zz < 2):.0%} |"
+        )
+
+
+def _coulomb_only(path: Path, rated: float) -> float | None:
+    """The same file graded without its counter column (pure end-of-interval count)."""
+    rec = read_any(path)
+    assert rec.data is not None
+    d = rec.data
+    cols = {c: d[c].to_numpy(dtype=float) for c in ("step", "cycle", "step_time_s") if c in d}
+    res = grade_series(
+        *(d[c].to_numpy(dtype=float) for c in ("time_s", "current_a", "voltage_v")),  # type: ignore[arg-type]
+        GradeContext(rated_capacity_ah=rated),
+        "b",
+        columns=cols,
+    )
+    cap = res["capacity_ah"]
+    return float(cap) if isinstance(cap, float) else None
+
+
+def capacity_real_files() -> None:
+    """Real cycler files: the grader's capacity vs the reference the data set states."""
+    print("\n### Capacity on real cycler files")
+    print(
+        "| dataset | rate | packlife (counter) | packlife (logged current only) | reference "
+        "| error |"
+    )
+    print("|---|---|---|---|---|---|")
+    cases = [
+        (ORNL / "cell-discharge-bitrode-1c.csv.gz", 33.1, 30.34, "ORNL README (first discharge)"),
+        (ORNL / "cell-discharge-bitrode-2c.csv.gz", 33.1, 29.97, "ORNL README (first discharge)"),
+        (ORNL / "cell-discharge-bitrode-3c.csv.gz", 33.1, 28.72, "ORNL README (first discharge)"),
+        (D / "galvani_020-formation_CB5.mpr", 0.062, 0.04965, "cycler counter, Ns 9"),
+        (D / "galvani_020-formation_CB5.mpt.gz", 0.062, 0.04965, "cycler counter, Ns 9"),
+        (D / "navani_test.ndax", 0.0006, None, "CC-CV; counter 0.625 mAh incl. CV"),
+        (D / "bdt_arbin_example.csv.gz", 1.1, None, "CC-CV; counter 1.0724 Ah incl. CV"),
+    ]
+    for path, rated, ref, label in cases:
+        (res,) = grade_file(path, GradeContext(rated_capacity_ah=rated))
+        cap = res["capacity_ah"]
+        plain = _coulomb_only(path, rated)
+        rate = next((g["c_rate"] for g in res["capacity_by_rate"] if g["chosen"]), None)  # type: ignore[union-attr]
+        err = f"{100 * (float(cap) / ref - 1):+.2f} %" if ref and cap else "–"  # type: ignore[arg-type]
+        print(
+            f"| {path.name} | {rate} C | {cap} Ah | {plain} Ah | {ref or '–'} ({label}) | {err} |"
+        )
+
+
+def eis_accuracy() -> None:
+    print("\n### EIS fit: known Randles spectra (0.5 % noise) and real spectra")
+    rng = np.random.default_rng(7)
+    e0, ect, ok = [], [], 0
+    n = 20
+    for _ in range(n):
+        r0 = rng.uniform(0.01, 0.1)
+        r1 = r0 * rng.uniform(0.5, 3.0)
+        alpha = rng.uniform(0.7, 0.95)
+        q = 1.0 / (2 * np.pi * rng.uniform(5, 500) * r1)
+        aw = r0 * rng.uniform(0.05, 0.5)
+        f = np.logspace(4, -2, 61)
+        w = 2 * np.pi * f
+        z = r0 + 1 / (1 / r1 + q * (1j * w) ** alpha) + aw * (1 - 1j) / np.sqrt(w)
+        z = z * (1 + 0.005 * rng.standard_normal(f.size))
+        fit = fit_randles(Spectrum(f, z.real, z.imag, "s"))
+        if fit.ok and fit.r0_ohm and fit.r_ct_ohm:
+            ok += 1
+            e0.append(abs(fit.r0_ohm / r0 - 1))
+            ect.append(abs(fit.r_ct_ohm / r1 - 1))
+    print("| dataset | spectra | fit ok | R0 median / max abs err | R_ct median / max abs err |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| synthetic Randles, random R0/Rct/α/Q/W | {n} | {ok} | "
+        f"{100 * np.median(e0):.2f} / {100 * np.max(e0):.2f} % | "
+        f"{100 * np.median(ect):.2f} / {100 * np.max(ect):.2f} % |"
+    )
+    for path in (D / "autoeis_coin_cell_eis_5_spectra.csv", D / "galvani_v1150_PEIS.mpr"):
+        fits = [fit_randles(s) for s in read_eis(path)]
+        good = [f for f in fits if f.ok]
+        res = [f.rel_residual_rms for f in good if f.rel_residual_rms is not None]
+        r0 = [round(1000 * f.r0_ohm, 1) for f in good if f.r0_ohm]
+        rct = [round(1000 * f.r_ct_ohm, 1) for f in good if f.r_ct_ohm]
+        print(
+            f"| {path.name} (real) | {len(fits)} | {len(good)} | R0 {r0} mΩ | R_ct {rct} mΩ; "
+            f"residual ≤ {100 * max(res):.1f} % |"
+        )
+
+
+def ica_accuracy() -> None:
+    print("\n### dQ/dV peaks: known 3-stage curves with 1 mV voltage noise")
+    rng = np.random.default_rng(11)
+    pos, area, found = [], [], 0
+    n = 30
+    for _ in range(n):
+        centers = np.sort(rng.uniform(3.3, 4.0, 3))
+        if np.min(np.diff(centers)) < 0.12:
+            centers = np.array([3.4, 3.65, 3.9])
+        amps = rng.uniform(0.2, 1.0, 3)
+        v = np.linspace(4.2, 3.0, 4000)
+        q = sum(a / (1 + np.exp((v - c) / 0.015)) for c, a in zip(centers, amps, strict=True))
+        q = np.asarray(q) - q[0]
+        c = ica_curve(q, v + 0.001 * rng.standard_normal(v.size))
+        if c.peak_voltage_v.size == 3:
+            found += 1
+            pos += list(np.abs(c.peak_voltage_v - centers))
+            area += list(np.abs(c.peak_area_ah / amps - 1))
+    print("| curves | all 3 peaks found | position median / max err | area median / max err |")
+    print("|---|---|---|---|")
+    print(
+        f"| {n} | {found} | {1000 * np.median(pos):.1f} / {1000 * np.max(pos):.1f} mV | "
+        f"{100 * np.median(area):.1f} / {100 * np.max(area):.1f} % |"
+    )
+
+
+def edges_note() -> None:
+    """Which counting is right on a real decimated step: the ORNL 3C file."""
+    d = read_any(ORNL / "cell-discharge-bitrode-3c.csv.gz").data
+    assert d is not None
+    t, i = d["time_s"].to_numpy(), d["current_a"].to_numpy()
+    steps = segment_steps(i, step_id=d["step"].to_numpy() + 1e6 * d["cycle"].to_numpy())
+    k = next(k for k in range(steps.count) if steps.kind[k] == 1 and steps.start[k] > 0)
+    s, e = int(steps.start[k]), int(steps.end[k])
+    counter = step_charge_ah(t, i, s, e, counter_ah=d["discharge_counter_ah"].to_numpy())
+    ours = step_charge_ah(t, i, s, e)
+    trap = np.trapezoid(i[s - 1 : e + 2], t[s - 1 : e + 2]) / 3600
+    print(
+        f"\nORNL 3C, one discharge step (60 s logging): cycler counter {counter.charge_ah:.3f} Ah, "
+        f"end-of-interval count {ours.charge_ah:.3f} Ah, trapezoid {trap:.3f} Ah"
+    )
+
+
+def accuracy() -> None:
+    print("\n## Grading accuracy per dataset and method")
+    capacity_known_answer()
+    capacity_real_files()
+    edges_note()
+    eis_accuracy()
+    ica_accuracy()
+
+
+if __name__ == "__main__":
+    accuracy()
