@@ -16,7 +16,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 #: Extras that other branches are filling right now (remove a name once its branch is merged).
 PENDING_EXTRAS = {"api", "protocols", "fleet"}
 #: Distribution name → import name where they differ.
-IMPORT_NAME = {"psycopg[binary]": "psycopg", "paho-mqtt": "paho"}
+IMPORT_NAME = {"psycopg[binary]": "psycopg", "paho-mqtt": "paho", "pysunspec2": "sunspec2"}
 
 
 def test_the_version_is_defined_once() -> None:

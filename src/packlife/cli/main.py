@@ -40,8 +40,8 @@ EXTRA_OF_MODULE = {
     "highspy": "opt", "pvlib": "opt",
     "galvani": "grading",
     "fastapi": "api", "uvicorn": "api", "httpx": "api",
-    "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
-    "websockets": "protocols",
+    "ocpp": "serve", "pymodbus": "serve", "paho": "serve", "aiomqtt": "serve",
+    "websockets": "serve", "sunspec2": "serve",
     "dask": "fleet", "distributed": "fleet",
 }
 #: Environment variable that overrides where crash logs go.
