@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,db,opt,grading,eis,fleet
+EXTRAS := dev,db,opt,grading,eis,fleet,serve
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: run test lint typecheck contracts unit bench install clean

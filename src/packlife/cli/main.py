@@ -27,6 +27,7 @@ from packlife.cli import (
     impact,
     registry,
     scenario,
+    serve,
     simulate,
     study,
 )
@@ -40,8 +41,8 @@ EXTRA_OF_MODULE = {
     "highspy": "opt", "pvlib": "opt",
     "galvani": "grading", "newarenda": "grading", "impedance": "eis",
     "fastapi": "api", "uvicorn": "api", "httpx": "api",
-    "ocpp": "protocols", "pymodbus": "protocols", "paho": "protocols", "aiomqtt": "protocols",
-    "websockets": "protocols",
+    "ocpp": "serve", "pymodbus": "serve", "paho": "serve", "aiomqtt": "serve",
+    "websockets": "serve", "sunspec2": "serve",
     "dask": "fleet", "distributed": "fleet", "matplotlib": "fleet",
 }
 #: Environment variable that overrides where crash logs go.
@@ -61,6 +62,7 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(grade.app, name="grade")
 app.command("simulate")(simulate.simulate_cmd)
 app.command("design")(design.design_cmd)
+app.command("serve")(serve.serve_cmd)
 app.command("claims")(claims.claims_cmd)
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(study.app, name="study")

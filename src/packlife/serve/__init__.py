@@ -1,0 +1,1 @@
+"""packlife serve: operate a real (or virtual) site with the one controller."""

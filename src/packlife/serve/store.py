@@ -1,0 +1,188 @@
+"""Telemetry and events of a live site: SQLite (WAL) by default, PostgreSQL by URL (SQLAlchemy).
+
+Three tables: ``serve_cycles`` (one row per control cycle: lateness, BESS and input power),
+``serve_pack_telemetry`` (one row per pack per cycle: power, set-point, SoC, SoH, temperature,
+alarm bits, keyed to the pack's serial so registry records can be joined) and ``serve_events``
+(alarms, isolations, rejoins, operator actions, start and stop). Rows are keyed by
+``(run_id, cycle[, pack_index])``, so a row written twice is rejected rather than duplicated.
+Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from packlife.errors import PacklifeError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PackRow:
+    """One pack in one cycle [SI units]."""
+
+    pack_index: int
+    serial: str
+    power_w: float
+    setpoint_w: float
+    soc: float
+    soh: float
+    temperature_c: float
+    alarms: int
+
+
+def _sqlalchemy() -> Any:
+    try:
+        import sqlalchemy as sa
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise PacklifeError(
+            "the telemetry store needs the 'db' extra: pip install 'packlife[db]'"
+        ) from exc
+    return sa
+
+
+class TelemetryStore:
+    """Append-only telemetry of one or more runs of ``packlife serve``.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL, e.g. ``sqlite:///serve.db`` or ``postgresql+psycopg://postgres@127.0.0.1/x``.
+    """
+
+    def __init__(self, url: str) -> None:
+        sa = _sqlalchemy()
+        self.url = url
+        self.engine = sa.create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        md = sa.MetaData()
+        ts = sa.DateTime(timezone=True)
+        self.cycles = sa.Table(
+            "serve_cycles",
+            md,
+            sa.Column("run_id", sa.String(64), primary_key=True),
+            sa.Column("cycle", sa.Integer, primary_key=True),
+            sa.Column("measured_at", ts, nullable=False),
+            sa.Column("site_time_s", sa.Float, nullable=False),
+            sa.Column("lateness_s", sa.Float, nullable=False),
+            sa.Column("bess_power_w", sa.Float, nullable=False),
+            sa.Column("outputs_power_w", sa.Float, nullable=False),
+            sa.Column("source_power_w", sa.Text, nullable=False),
+        )
+        self.packs = sa.Table(
+            "serve_pack_telemetry",
+            md,
+            sa.Column("run_id", sa.String(64), primary_key=True),
+            sa.Column("cycle", sa.Integer, primary_key=True),
+            sa.Column("pack_index", sa.Integer, primary_key=True),
+            sa.Column("serial", sa.String(128), nullable=False),
+            sa.Column("measured_at", ts, nullable=False),
+            sa.Column("power_w", sa.Float),
+            sa.Column("setpoint_w", sa.Float, nullable=False),
+            sa.Column("soc", sa.Float),
+            sa.Column("soh", sa.Float),
+            sa.Column("temperature_c", sa.Float),
+            sa.Column("alarms", sa.Integer, nullable=False),
+        )
+        self.events = sa.Table(
+            "serve_events",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("run_id", sa.String(64), nullable=False),
+            sa.Column("at", ts, nullable=False),
+            sa.Column("kind", sa.String(32), nullable=False),
+            sa.Column("device", sa.String(128), nullable=False),
+            sa.Column("message", sa.Text, nullable=False),
+        )
+        md.create_all(self.engine)
+
+    def write_cycle(
+        self,
+        run_id: str,
+        cycle: int,
+        at: datetime,
+        site_time_s: float,
+        lateness_s: float,
+        bess_power_w: float,
+        outputs_power_w: float,
+        source_power_w: dict[str, float],
+        packs: list[PackRow],
+    ) -> None:
+        """Store one cycle and its pack rows in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.cycles.insert(),
+                {
+                    "run_id": run_id,
+                    "cycle": cycle,
+                    "measured_at": at,
+                    "site_time_s": site_time_s,
+                    "lateness_s": lateness_s,
+                    "bess_power_w": bess_power_w,
+                    "outputs_power_w": outputs_power_w,
+                    "source_power_w": json.dumps(source_power_w),
+                },
+            )
+            if packs:
+                conn.execute(
+                    self.packs.insert(),
+                    [
+                        {"run_id": run_id, "cycle": cycle, "measured_at": at, **p.__dict__}
+                        for p in packs
+                    ],
+                )
+
+    def event(self, run_id: str, at: datetime, kind: str, device: str, message: str) -> None:
+        """Store an event (alarm, isolation, rejoin, operator action, start, stop)."""
+        log.info("%s %s: %s", kind, device, message)
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.events.insert(),
+                {"run_id": run_id, "at": at, "kind": kind, "device": device, "message": message},
+            )
+
+    def read_events(self, run_id: str) -> list[dict[str, Any]]:
+        """Events of a run in the order they were stored."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self.events.select()
+                .where(self.events.c.run_id == run_id)
+                .order_by(self.events.c.id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def read_pack_rows(self, run_id: str) -> list[dict[str, Any]]:
+        """Pack telemetry of a run ordered by cycle and pack."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self.packs.select()
+                .where(self.packs.c.run_id == run_id)
+                .order_by(self.packs.c.cycle, self.packs.c.pack_index)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def read_cycles(self, run_id: str) -> list[dict[str, Any]]:
+        """Cycle rows of a run ordered by cycle."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self.cycles.select()
+                .where(self.cycles.c.run_id == run_id)
+                .order_by(self.cycles.c.cycle)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
