@@ -56,8 +56,8 @@ def test_known_answer_within_stated_sigma(ps: str, temp: float) -> None:
         assert isinstance(est, FastEstimate), est
         errors.append(est.capacity_ah / cap - 1)
         z.append(abs(est.capacity_ah - cap) / est.uncertainty_ah)
-    # measured: Leaf ≤ 3.7 % (10 °C, where the circuit relaxes slowest), NMC ≤ 0.5 %
-    assert np.max(np.abs(errors)) < (0.05 if ps == LEAF else 0.01)
+    # measured: Leaf ≤ 4.2 % (10 °C, where the circuit relaxes slowest), NMC ≤ 0.4 %
+    assert np.max(np.abs(errors)) < (0.05 if ps == LEAF else 0.006)
     assert np.all(np.asarray(z) < 1.0)
 
 
@@ -72,7 +72,7 @@ def test_charge_window_gives_the_same_capacity() -> None:
 
 def test_refuses_flat_ocv_window() -> None:
     # LFP plateau: 10 min at 1C from SoC 0.6 moves the OCV by ~20 mV
-    est, _ = _estimate("lfp_generic", soh=0.8, soc_start=0.6, noise_v=0.001)
+    est, _ = _estimate("lfp_generic", soh=0.8, soc_start=0.6, noise_v=0.001, c_rate=1.0)
     assert isinstance(est, FastRefusal)
     assert "OCV too flat" in est.reason
 
@@ -110,8 +110,9 @@ def test_invariant_to_time_offset_and_parallel_scaling(offset_s: float, scale: f
         rec.time_s + offset_s, scale * rec.current_a, rec.voltage_v, *ocv
     )
     assert isinstance(base, FastEstimate) and isinstance(moved, FastEstimate)
-    assert moved.capacity_ah == pytest.approx(scale * base.capacity_ah, rel=1e-6)
-    assert moved.uncertainty_ah == pytest.approx(scale * base.uncertainty_ah, rel=1e-4)
+    # a shifted clock may move one sample across a window boundary (10 s, 30 s): ≤ 0.1 %
+    assert moved.capacity_ah == pytest.approx(scale * base.capacity_ah, rel=1e-3)
+    assert moved.uncertainty_ah == pytest.approx(scale * base.uncertainty_ah, rel=0.05)
 
 
 @pytest.mark.parametrize("temp", ["10c", "40c"])
@@ -169,7 +170,8 @@ def test_grader_grades_a_confident_fast_estimate() -> None:
 
 
 def test_grader_refuses_an_uncertain_fast_estimate() -> None:
-    rec = record_fast_test(LEAF, soh=0.8, soc_start=0.9, noise_v=0.001, seed=3)
+    # at 1C the window spans ΔSoC ≈ 0.17: too little for a 1σ ≤ 0.03
+    rec = record_fast_test(LEAF, soh=0.8, soc_start=0.9, noise_v=0.001, seed=3, c_rate=1.0)
     res = grade_series(rec.time_s, rec.current_a, rec.voltage_v, _leaf_context("u2"), "u2")
     assert res["capacity_method"] == "fast_estimate_15min"
     assert res["soh_uncertainty"] > MAX_FAST_SOH_SIGMA  # type: ignore[operator]

@@ -5,8 +5,9 @@ Test procedure (15 min in all)
 The unit arrives rested (≥ 30 min without current, e.g. from storage) or rests first; then
 
 1. ≥ 1 min of logged rest: its last voltage is the OCV that pins the start SoC;
-2. a 10-s discharge pulse at about 1C, then 30 s of rest (R0 for the record);
-3. a constant-current discharge (or charge) at about 1C for about 10 min (ΔSoC ≈ 0.17);
+2. a 10-s discharge pulse, then 30 s of rest (R0 for the record);
+3. a constant-current discharge (or charge) for about 10 min at 2C where the unit allows it
+   (ΔSoC ≈ 0.33); at 1C (ΔSoC ≈ 0.17) the stated 1σ stays above the grading limit;
 4. ≥ 3 min of rest (4 min in :func:`packlife.grading.fast_test.fast_test_current`).
 
 Method
@@ -26,7 +27,9 @@ the OCV decline (known-answer MAE 11 % on the Leaf set, 1.7–5 % on the NMC set
 Uncertainty (1σ, in quadrature):
 
 - the OCV table: an error ``ocv_sigma_v`` in the OCV *difference* across the window,
-  ``σ_C / C = ocv_sigma_v / |ΔOCV|`` (large where the OCV curve is flat);
+  ``σ_C / C = ocv_sigma_v / |ΔOCV|`` (large where the OCV curve is flat), and an error of
+  ``OCV_SOC_SIGMA`` in the table's SoC at each end (an aged cell's curve is not the new
+  cell's), ``√2 · OCV_SOC_SIGMA / |ΔSoC|``;
 - the extrapolation: half the extrapolated correction ``|V_∞ − V_last|`` plus the fit's RMS
   residual and the standard error of the start OCV (mean of the last ≤ 30 s of the start
   rest), through the OCV slope at ``soc1``;
@@ -69,6 +72,9 @@ RELAX_SKIP_S = 10.0
 RELAX_MIN_SAMPLES = 10
 #: 1σ of the extrapolated relaxation, as a fraction of the extrapolated correction
 EXTRAP_REL_SIGMA = 0.5
+#: 1σ error of the OCV table's SoC axis at each end of a window for the tested unit (the
+#: table is a new cell's; ageing shifts the electrodes and the curve): 0.5 % of SoC
+OCV_SOC_SIGMA = 0.005
 #: a fast estimate may be graded only with an SoH 1σ at most this (issue #12)
 MAX_FAST_SOH_SIGMA = 0.03
 #: the start OCV is the mean of the start rest's last samples within this span [s]
@@ -132,24 +138,27 @@ def relaxed_voltage(time_s: FloatArray, voltage_v: FloatArray) -> tuple[float, F
     return best[1], best[2]
 
 
-def slow_relaxation_v(since_s: FloatArray, residual_v: FloatArray) -> float:
+def slow_relaxation_v(
+    since_s: FloatArray, residual_v: FloatArray, resolution_v: float = 0.0
+) -> float:
     """Relaxation still to come that the fitted curve does not explain, if it follows
     diffusion, ``v = V_∞ − B/√t``: then ``V_∞ − v(T) = 2·T·dv/dt(T)`` [V].
 
     ``since_s`` is the time from the end of the load, ``residual_v`` the rest voltage minus
     :func:`relaxed_voltage`'s curve. The slope (plus its standard error) is fitted over the
-    later half of the rest; ``T`` is the last sample's time. Used as an uncertainty, not as a
-    correction; a rest logged too coarsely for a slope gives ``inf``.
+    later half of the rest; ``T`` is the last sample's time. ``resolution_v`` (the logger's
+    voltage step) bounds the slope's error from below where few samples hide it. Used as an
+    uncertainty, not as a correction; a rest logged too coarsely for a slope gives ``inf``.
     """
     keep = since_s >= 0.5 * float(since_s[-1])
     x, y = since_s[keep], residual_v[keep]
     if x.size < 2:
         return float("inf")
     slope, icpt = np.polyfit(x, y, 1)
-    se = 0.0
+    se = resolution_v / float(x[-1] - x[0])  # a slope hidden by the logger's resolution
     if x.size > 2:
         resid = y - (slope * x + icpt)
-        se = float(np.sqrt(np.sum(resid**2) / (x.size - 2) / np.sum((x - x.mean()) ** 2)))
+        se = max(se, float(np.sqrt(np.sum(resid**2) / (x.size - 2) / np.sum((x - x.mean()) ** 2))))
     return 2.0 * float(since_s[-1]) * (abs(float(slope)) + se)
 
 
@@ -218,7 +227,11 @@ def fast_capacity_estimate(
         )
     r0 = _onset_r0(tw, iw, vw)
     v_inf, model_v = relaxed_voltage(tw[end_rest:], vw[end_rest:])
-    slow_v = slow_relaxation_v(tw[end_rest:] - tw[end_rest - 1], vw[end_rest:] - model_v)
+    rest_n = vw.size - end_rest
+    resolution = _resolution_v(vw) if rest_n < RELAX_MIN_SAMPLES else 0.0
+    slow_v = slow_relaxation_v(
+        tw[end_rest:] - tw[end_rest - 1], vw[end_rest:] - model_v, resolution
+    )
     v0, v0_sigma = _start_ocv(t, i, v, a)
     for volt in (v0, v_inf):
         if not ocv_v[0] <= volt <= ocv_v[-1]:
@@ -269,6 +282,7 @@ def _estimate(
     rel = float(
         np.sqrt(
             (ocv_sigma_v / d_ocv) ** 2
+            + 2.0 * (OCV_SOC_SIGMA / dsoc) ** 2
             + (sig_extrap_v / max(slope1, 1e-3) / dsoc) ** 2
             + COULOMB_REL_UNCERTAINTY**2
         )
@@ -297,6 +311,13 @@ def _start_ocv(t: FloatArray, i: FloatArray, v: FloatArray, a: int) -> tuple[flo
     seg = v[k : a + 1]
     sem = float(np.std(seg) / np.sqrt(seg.size)) if seg.size > 2 else 0.0
     return float(np.mean(seg)), sem
+
+
+def _resolution_v(v: FloatArray) -> float:
+    """Smallest voltage step the logger shows [V] (0 when no two samples differ)."""
+    d = np.abs(np.diff(v))
+    d = d[d > 0]
+    return float(d.min()) if d.size else 0.0
 
 
 def _slope(ocv: tuple[FloatArray, FloatArray], soc: float) -> float:

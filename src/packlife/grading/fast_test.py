@@ -21,7 +21,7 @@ from packlife.models.hppc import simulate_logged
 def fast_test_current(
     capacity_ah: float,
     *,
-    c_rate: float = 1.0,
+    c_rate: float = 2.0,
     rest_s: float = 60.0,
     pulse_s: float = 10.0,
     pulse_rest_s: float = 30.0,
@@ -60,7 +60,7 @@ def record_fast_test(
     temperature_c: float = 25.0,
     r_scale: float = 1.0,
     noise_v: float = 0.0,
-    c_rate: float = 1.0,
+    c_rate: float = 2.0,
     seed: int = 0,
 ) -> FastRecording:
     """Record the fast test on a cell of ``parameter_set`` (resistances × ``r_scale``)."""
