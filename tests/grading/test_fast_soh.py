@@ -187,3 +187,14 @@ def test_grader_says_why_a_short_record_has_no_fast_estimate() -> None:
     assert res["capacity_method"] is None
     assert res["grade"] == "ungraded"
     assert any("no fast capacity estimate" in r for r in res["reasons"])  # type: ignore[union-attr]
+
+
+def test_refuses_final_rest_logged_too_coarsely() -> None:
+    ps = "nmc_generic"
+    rec = record_fast_test(ps, soh=0.8, soc_start=0.7, noise_v=0.001)
+    load_end = int(np.flatnonzero(rec.current_a)[-1])
+    keep = np.r_[np.arange(load_end + 2), load_end + 200]  # one rest sample at +1 s, one at +200 s
+    est = fast_capacity_estimate(
+        rec.time_s[keep], rec.current_a[keep], rec.voltage_v[keep], *ocv_at(ps, 25.0)
+    )
+    assert isinstance(est, FastRefusal) and "too coarsely" in est.reason

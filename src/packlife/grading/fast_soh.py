@@ -17,8 +17,10 @@ from the chemistry's OCV table (or a user-supplied one) and ``soc1 = OCV⁻¹(V_
 ``V_∞`` is the relaxed voltage of the final rest, extrapolated by a least-squares fit of
 ``v(t) = V_∞ + A·exp(−t/τ)`` to the whole rest curve (``τ`` on a grid of 5–2000 s, the first
 10 s skipped: the fast RC). Fitting the relaxation instead of taking the last sample removes
-most of the remaining polarisation (a Leaf cell at 10 °C is still 10–16 mV from its OCV after
-4 min; known-answer error 4.1 % → 1.6 %).
+most of the remaining polarisation of an equivalent circuit (the Leaf set's circuit at 10 °C is
+still 10–16 mV from its OCV after 4 min; known-answer mean error at 1C 4.1 % → 1.8 %). A real
+cell also relaxes by slow diffusion over tens of minutes, which 15 minutes cannot resolve: it
+enters the uncertainty, not the estimate.
 
 A least-squares fit of (capacity, start SoC) to the *loaded* curve with a 2-RC circuit was
 tried first and rejected: the change of resistance with SoC over the window is confounded with
@@ -30,14 +32,16 @@ Uncertainty (1σ, in quadrature):
   ``σ_C / C = ocv_sigma_v / |ΔOCV|`` (large where the OCV curve is flat), and an error of
   ``OCV_SOC_SIGMA`` in the table's SoC at each end (an aged cell's curve is not the new
   cell's), ``√2 · OCV_SOC_SIGMA / |ΔSoC|``;
-- the extrapolation: half the extrapolated correction ``|V_∞ − V_last|`` plus the fit's RMS
-  residual and the standard error of the start OCV (mean of the last ≤ 30 s of the start
-  rest), through the OCV slope at ``soc1``;
+- the end voltage, through the OCV slope at ``soc1``: half the extrapolated correction
+  ``|V_∞ − V_last|``; the relaxation still to come if it follows diffusion
+  (:func:`slow_relaxation_v`); the standard error of the start OCV (mean of the last ≤ 30 s
+  of the start rest);
 - coulomb counting (0.5 %).
 
 Refused (:class:`FastRefusal`, with the reason): no rest to start from, a window that does not
-end in ≥ ``min_end_rest_s`` of rest, ``|ΔSoC| < min_delta_soc``, or ``|ΔOCV| < min_delta_ocv_v``
-(flat OCV: LFP, mid-SoC plateaus), or voltages outside the OCV table.
+end in ≥ ``min_end_rest_s`` of rest (or a final rest logged too coarsely for a slope),
+``|ΔSoC| < min_delta_soc``, ``|ΔOCV| < min_delta_ocv_v`` (flat OCV: LFP, mid-SoC plateaus),
+voltages outside the OCV table, or charge and OCV change of opposite sign.
 
 References
 ----------
@@ -232,6 +236,10 @@ def fast_capacity_estimate(
     slow_v = slow_relaxation_v(
         tw[end_rest:] - tw[end_rest - 1], vw[end_rest:] - model_v, resolution
     )
+    if not np.isfinite(slow_v):
+        return FastRefusal(
+            "final rest of the fast test logged too coarsely (< 2 samples in its 2nd half)"
+        )
     v0, v0_sigma = _start_ocv(t, i, v, a)
     for volt in (v0, v_inf):
         if not ocv_v[0] <= volt <= ocv_v[-1]:
