@@ -1,6 +1,6 @@
-"""Grading benchmark: (0) accuracy per dataset and method (capacity, EIS, ICA), (1) fast
-≤ 15-min SoH estimate on the real ORNL Leaf data, (2) throughput of grading 10,000 synthetic
-records built from the real curves.
+"""Grading benchmark: (0) accuracy per dataset and method (capacity, EIS, ICA, fast ≤ 15-min
+SoH on known-answer recordings and the real ORNL Leaf data), (2) throughput of grading 10,000
+synthetic records built from the real curves.
 
 Run: ``.venv/bin/python benchmarks/bench_grading.py [--records 10000]``
 """
@@ -16,13 +16,11 @@ import numpy as np
 
 from packlife.chemistry import get_parameter_set
 from packlife.grading.batch import GradeContext, grade_series
-from packlife.grading.estimators import capacity_from_discharge, find_runs, ocv_from_rests
-from packlife.grading.fast_soh import fast_capacity_estimate
+from packlife.grading.estimators import capacity_from_discharge, find_runs
 from packlife.grading.policy import load_policy
 from packlife.io.bitrode import read_bitrode
 
 ORNL = Path(__file__).parents[1] / "tests" / "data" / "ornl_leaf_cell"
-MEASURED_1C_AH = 30.34
 RATED_AH = 33.1
 
 
@@ -38,68 +36,6 @@ def rest_starts(t: np.ndarray, i: np.ndarray, min_s: float) -> list[int]:
         for k in range(runs.kind.size - 1)
         if runs.kind[k] == 0 and t[runs.end[k]] - t[runs.start[k]] >= min_s
     ]
-
-
-def fast_validation() -> None:
-    """Error of the 15-min estimate vs the same file's full-discharge capacity and vs 30.34 Ah."""
-    t25, i25, v25 = arrays("cell-low-current-hppc-25c")
-    full25 = capacity_from_discharge(t25, i25, v25)
-    assert full25 is not None
-    own = ocv_from_rests(t25, i25, v25, full25.capacity_ah)
-    pset = get_parameter_set("aesc_lmo_nca_leaf2013")
-    ps_soc = np.asarray(pset.ocv.soc)
-    print("\n## Fast (≤ 15 min) capacity estimate on real ORNL HPPC windows")
-    print(
-        "window: end of a 1-h rest → 30 A/30 s pulse, rest, 22.5 A/10 s charge, 10 A (900 s in all)"
-    )
-    print("windows kept: estimate returned and soc_end 0.2–0.95 (validity range)\n")
-    print(
-        "| OCV table | file | n | mean err | mean abs err | max abs err | within 1σ | within 2σ "
-        "| mean σ | err vs 30.34 Ah (1C) |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for label in ("own 25 °C rests", "shipped parameter set"):
-        for temp, temp_c in (("10c", 10.0), ("25c", 25.0), ("40c", 40.0)):
-            t, i, v = arrays(f"cell-low-current-hppc-{temp}")
-            full = capacity_from_discharge(t, i, v)
-            assert full is not None
-            if label.startswith("own"):
-                soc, ocv = own
-            else:
-                row = pset.ocv.temperature_c.index(temp_c)
-                soc, ocv = ps_soc, np.asarray(pset.ocv.voltage_v[row])
-            err, z, sig, err1c, z1 = [], [], [], [], []
-            for a in rest_starts(t, i, 3000):
-                est = fast_capacity_estimate(t, i, v, soc, ocv, start_index=a)
-                if est is None or not 0.2 <= est.soc_end <= 0.95:
-                    continue
-                err.append(est.capacity_ah / full.capacity_ah - 1)
-                err1c.append(est.capacity_ah / MEASURED_1C_AH - 1)
-                z.append(abs(est.capacity_ah - full.capacity_ah) / est.uncertainty_ah)
-                z1.append(z[-1] < 1)
-                sig.append(est.uncertainty_ah / est.capacity_ah)
-            e = np.asarray(err)
-            print(
-                f"| {label} | HPPC {temp} (full {full.capacity_ah:.2f} Ah) | {e.size} "
-                f"| {100 * e.mean():+.1f} % | {100 * np.abs(e).mean():.1f} % "
-                f"| {100 * np.abs(e).max():.1f} % | {np.mean(z1):.0%} "
-                f"| {np.mean(np.asarray(z) < 2):.0%} "
-                f"| {100 * np.mean(sig):.0f} % | {100 * np.mean(err1c):+.1f} % |"
-            )
-    print("\nFirst 15 min of the 1C/2C/3C discharges (outside the validity range, > 0.5C):")
-    for rate, ref in (("1c", 30.34), ("2c", 29.97), ("3c", 28.72)):
-        t, i, v = arrays(f"cell-discharge-bitrode-{rate}")
-        starts = [a for a in rest_starts(t, i, 500) if i[a + 1] > 0]
-        ests = [
-            fast_capacity_estimate(
-                t, i, v, ps_soc, np.asarray(pset.ocv.voltage_v[1]), start_index=a
-            )
-            for a in starts
-        ]
-        caps = [e.capacity_ah for e in ests if e is not None]
-        print(
-            f"- {rate}: {len(caps)} windows, estimates {np.round(caps, 1).tolist()} Ah vs {ref} Ah"
-        )
 
 
 def synthetic_records(
@@ -212,8 +148,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--files", type=int, default=1_000)
     args = parser.parse_args()
-    accuracy()
-    fast_validation()
+    accuracy()  # includes the fast (≤ 15 min) SoH tables
     throughput(args.records)
     files_end_to_end(args.files)
 

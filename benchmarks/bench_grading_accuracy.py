@@ -13,8 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from packlife.chemistry import get_parameter_set
 from packlife.grading.batch import GradeContext, grade_file, grade_series
 from packlife.grading.eis import fit_randles
+from packlife.grading.estimators import capacity_from_discharge, find_runs, ocv_from_rests
+from packlife.grading.fast_soh import MAX_FAST_SOH_SIGMA, FastRefusal, fast_capacity_estimate
+from packlife.grading.fast_test import ocv_at, record_fast_test
 from packlife.grading.ica import ica_curve
 from packlife.grading.steps import segment_steps, step_charge_ah
 from packlife.io.detect import read_any
@@ -203,6 +207,112 @@ def edges_note() -> None:
     )
 
 
+def _fast_row(label: str, errs: list[float], z: list[float], sig: list[float], refused: int) -> str:
+    e, zz, sg = np.asarray(errs), np.asarray(z), np.asarray(sig)
+    g = sg <= MAX_FAST_SOH_SIGMA
+    if e.size == 0:
+        return f"| {label} | 0 | {refused} | – | – | – | – | 0 | – |"
+    graded = (
+        f"{100 * np.abs(e[g]).mean():.2f} % (max {100 * np.abs(e[g]).max():.2f})"
+        if g.any()
+        else "–"
+    )
+    return (
+        f"| {label} | {e.size} | {refused} | {100 * np.abs(e).mean():.2f} % "
+        f"| {100 * np.abs(e).max():.2f} % | {np.mean(zz < 1):.0%} | {np.mean(zz < 2):.0%} "
+        f"| {int(g.sum())} | {graded} |"
+    )
+
+
+FAST_HEADER = (
+    "| case | estimates | refused | mean abs err | max abs err | within 1σ | within 2σ "
+    "| gradable (SoH 1σ ≤ 0.03) | their mean abs err |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def fast_known_answer() -> None:
+    """The 15-min procedure recorded on the chemistry sets' own 2-RC circuit and OCV."""
+    print("\n### Fast (≤ 15 min) SoH, known-answer recordings (in-sample for the OCV table)")
+    print(
+        "2 SoH (0.7, 0.85; R × 1.6 / 1.3) × 3 temperatures (10/25/40 °C) × 3 start SoC "
+        "(0.4/0.6/0.9) per chemistry, rate and noise; 10 min of load, 1-s logging"
+    )
+    print(FAST_HEADER)
+    for ps in ("aesc_lmo_nca_leaf2013", "nmc_generic", "lfp_generic"):
+        cell = get_parameter_set(ps).cell_capacity_ah
+        for c_rate, noise in ((1.0, 0.001), (2.0, 0.001), (2.0, 0.005)):
+            errs, z, sig, refused = [], [], [], 0
+            for soh in (0.7, 0.85):
+                for temp in (10.0, 25.0, 40.0):
+                    for soc0 in (0.4, 0.6, 0.9):
+                        rec = record_fast_test(
+                            ps,
+                            soh=soh,
+                            soc_start=soc0,
+                            temperature_c=temp,
+                            r_scale=1 + 2 * (1 - soh),
+                            noise_v=noise,
+                            c_rate=c_rate,
+                            seed=int(1000 * soc0 + temp + 100 * soh),
+                        )
+                        est = fast_capacity_estimate(
+                            rec.time_s, rec.current_a, rec.voltage_v, *ocv_at(ps, temp)
+                        )
+                        if isinstance(est, FastRefusal):
+                            refused += 1
+                            continue
+                        errs.append(est.capacity_ah / rec.capacity_ah - 1)
+                        z.append(abs(est.capacity_ah - rec.capacity_ah) / est.uncertainty_ah)
+                        sig.append(est.uncertainty_ah / cell)
+            label = f"{ps}, {c_rate:g}C, noise {1000 * noise:g} mV"
+            print(_fast_row(label, errs, z, sig, refused))
+
+
+def fast_real_ornl() -> None:
+    """Real ORNL Leaf HPPC windows: end of a 1-h rest → pulses → 18 min at 10 A → 5 min rest."""
+    print("\n### Fast SoH on the real ORNL Leaf HPPC windows (25 min: the ORNL protocol)")
+    print(FAST_HEADER)
+    t25, i25, v25 = _arrays(ORNL / "cell-low-current-hppc-25c.csv.gz")
+    full25 = capacity_from_discharge(t25, i25, v25)
+    assert full25 is not None
+    own = ocv_from_rests(t25, i25, v25, full25.capacity_ah)
+    for label in ("own 25 °C rests", "shipped Leaf set"):
+        for temp in (10.0, 25.0, 40.0):
+            t, i, v = _arrays(ORNL / f"cell-low-current-hppc-{temp:g}c.csv.gz")
+            full = capacity_from_discharge(t, i, v)
+            assert full is not None
+            ocv = own if label.startswith("own") else ocv_at("aesc_lmo_nca_leaf2013", temp)
+            errs, z, sig, refused = [], [], [], 0
+            runs = find_runs(i)
+            for k in range(runs.kind.size - 1):
+                a = int(runs.end[k])
+                if runs.kind[k] != 0 or t[a] - t[runs.start[k]] < 3000:
+                    continue
+                est = fast_capacity_estimate(t, i, v, *ocv, start_index=a, window_s=1500.0)
+                if isinstance(est, FastRefusal):
+                    refused += 1
+                    continue
+                errs.append(est.capacity_ah / full.capacity_ah - 1)
+                z.append(abs(est.capacity_ah - full.capacity_ah) / est.uncertainty_ah)
+                sig.append(est.uncertainty_ah / 33.1)
+            print(
+                _fast_row(
+                    f"{label}, {temp:g} °C (full {full.capacity_ah:.2f} Ah)", errs, z, sig, refused
+                )
+            )
+    print("\nFirst 15 min of the ORNL 1C/2C/3C discharges (no rest after the load):")
+    for rate in ("1c", "2c", "3c"):
+        t, i, v = _arrays(ORNL / f"cell-discharge-bitrode-{rate}.csv.gz")
+        est = fast_capacity_estimate(t, i, v, *ocv_at("aesc_lmo_nca_leaf2013", 25.0))
+        print(f"- {rate}: {est.reason if isinstance(est, FastRefusal) else est}")
+
+
+def _arrays(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    d = read_any(path).data
+    assert d is not None
+    return tuple(d[c].to_numpy(dtype=float) for c in ("time_s", "current_a", "voltage_v"))  # type: ignore[return-value]
+
+
 def accuracy() -> None:
     print("\n## Grading accuracy per dataset and method")
     capacity_known_answer()
@@ -210,6 +320,8 @@ def accuracy() -> None:
     edges_note()
     eis_accuracy()
     ica_accuracy()
+    fast_known_answer()
+    fast_real_ornl()
 
 
 if __name__ == "__main__":

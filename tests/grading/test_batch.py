@@ -76,8 +76,9 @@ def test_fast_estimate_reason_on_short_record() -> None:
     a = int(np.flatnonzero((np.abs(i[:-1]) < 0.05) & (i[1:] > 25))[4])
     w = (t >= t[a] - 60) & (t <= t[a] + 840)
     res = grade_series(t[w], i[w], v[w], ctx, "short")
-    assert res["capacity_method"] == "fast_estimate_15min"
-    assert any("≤ 15-min test" in r for r in res["reasons"])  # type: ignore[union-attr]
+    # the window ends under load: the fast estimator (issue #12 item 6) refuses and says why
+    assert res["capacity_method"] is None
+    assert any("no fast capacity estimate" in r for r in res["reasons"])  # type: ignore[union-attr]
 
 
 def test_bms_snapshots_graded(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from packlife.grading.estimators import (
     imbalance_mv,
     self_discharge_pct_per_month,
 )
-from packlife.grading.fast_soh import fast_capacity_estimate
+from packlife.grading.fast_soh import MAX_FAST_SOH_SIGMA, FastRefusal, fast_capacity_estimate
 from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
 from packlife.grading.plausibility import (
     capacity_reasons,
@@ -242,12 +242,17 @@ def _capacity_from_steps(
         return out
     if ctx.ocv_soc is None or ctx.ocv_v is None:
         return CapacityOutcome(assessment=ass)
-    max_i = 0.5 * rated if rated else None
-    fast = fast_capacity_estimate(t, i, v, ctx.ocv_soc, ctx.ocv_v, max_current_a=max_i)
-    if fast is None:
-        return CapacityOutcome(assessment=ass)
+    fast = fast_capacity_estimate(t, i, v, ctx.ocv_soc, ctx.ocv_v)
+    if isinstance(fast, FastRefusal):
+        return CapacityOutcome(notes=[f"no fast capacity estimate: {fast.reason}"], assessment=ass)
+    implausible = []
+    if rated and fast.uncertainty_ah / rated > MAX_FAST_SOH_SIGMA:
+        implausible.append(
+            f"fast (≤ 15 min) estimate too uncertain to grade: SoH 1σ "
+            f"{fast.uncertainty_ah / rated:.3f} > {MAX_FAST_SOH_SIGMA} (run a full discharge)"
+        )
     return CapacityOutcome(
-        fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min", [], [], ass
+        fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min", [], implausible, ass
     )
 
 

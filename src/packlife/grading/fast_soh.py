@@ -1,38 +1,59 @@
-"""Fast capacity / SoH estimate from a short test (≤ 15 min): OCV-pinned coulomb counting.
+"""Fast capacity / SoH estimate from a ≤ 15-minute test: rest-to-rest OCV with a fitted relaxation.
+
+Test procedure (15 min in all)
+------------------------------
+The unit arrives rested (≥ 30 min without current, e.g. from storage) or rests first; then
+
+1. ≥ 1 min of logged rest: its last voltage is the OCV that pins the start SoC;
+2. a 10-s discharge pulse, then 30 s of rest (R0 for the record);
+3. a constant-current discharge (or charge) for about 10 min at 2C where the unit allows it
+   (ΔSoC ≈ 0.33); at 1C (ΔSoC ≈ 0.17) the stated 1σ stays above the grading limit;
+4. ≥ 3 min of rest (4 min in :func:`packlife.grading.fast_test.fast_test_current`).
 
 Method
 ------
-1. The window starts at the last sample of a rest (default ≥ 5 min): its voltage is an OCV,
-   giving ``soc_start = OCV⁻¹(V_rest)`` from the chemistry's OCV table.
-2. Charge is counted through the window (pulses included): ``ΔAh``.
-3. At the window end the cell has carried a constant current ``I`` for ≥ 5 min; then
-   ``OCV_end = V_end + I · k · R30``, where ``R30`` is the 30-s resistance measured in the same
-   window on its first loaded run of ≥ 25 s (a 30-s pulse or the step into the
-   constant-current run) and ``k`` the ratio of the overpotential after several minutes to the
-   30-s resistance (diffusion keeps growing after 30 s). A window may instead end after ≥ 5 min
-   of rest, whose voltage is taken as the OCV (not validated: remaining relaxation biases it).
-4. ``capacity = ΔAh / (soc_start − soc_end)``.
+``capacity = ΔQ / (soc0 − soc1)``: ``ΔQ`` is counted over the window, ``soc0 = OCV⁻¹(V_rest)``
+from the chemistry's OCV table (or a user-supplied one) and ``soc1 = OCV⁻¹(V_∞)``, where
+``V_∞`` is the relaxed voltage of the final rest, extrapolated by a least-squares fit of
+``v(t) = V_∞ + A·exp(−t/τ)`` to the whole rest curve (``τ`` on a grid of 5–2000 s, the first
+10 s skipped: the fast RC). Fitting the relaxation instead of taking the last sample removes
+most of the remaining polarisation of an equivalent circuit (the Leaf set's circuit at 10 °C is
+still 10–16 mV from its OCV after 4 min; known-answer mean error at 1C 4.1 % → 1.8 %). A real
+cell also relaxes by slow diffusion over tens of minutes, which 15 minutes cannot resolve: it
+enters the uncertainty, not the estimate.
 
-The uncertainty propagates the OCV-table error (``ocv_sigma_v``) at both ends and the spread of
-``k`` (``k_rel_sigma``) at the end through the local OCV slope, plus 0.5 % for coulomb counting.
-It is large where the OCV curve is flat (LFP, mid-SoC plateaus) and when ``|ΔSoC|`` is small;
-windows with ``|ΔSoC| < min_delta_soc`` are rejected. ``k`` and its spread were calibrated on
-the ORNL 2013 Leaf cell HPPC data at 25 °C, at C/3 (see ``docs/grading.md``).
+A least-squares fit of (capacity, start SoC) to the *loaded* curve with a 2-RC circuit was
+tried first and rejected: the change of resistance with SoC over the window is confounded with
+the OCV decline (known-answer MAE 11 % on the Leaf set, 1.7–5 % on the NMC set).
 
-Known bias: ``k`` multiplies all of ``R30``, so a unit whose resistance grew mostly in its ohmic
-part (which does not grow with time under load) gets its end overpotential overestimated and its
-capacity overestimated. Splitting ``R30`` into ohmic and polarisation parts was tried and fitted
-the ORNL windows worse (mean absolute error 19 % instead of 17 % at 10 °C), so it is not used.
+Uncertainty (1σ, in quadrature):
+
+- the OCV table: an error ``ocv_sigma_v`` in the OCV *difference* across the window,
+  ``σ_C / C = ocv_sigma_v / |ΔOCV|`` (large where the OCV curve is flat), and an error of
+  ``OCV_SOC_SIGMA`` in the table's SoC at each end (an aged cell's curve is not the new
+  cell's), ``√2 · OCV_SOC_SIGMA / |ΔSoC|``;
+- the end voltage, through the OCV slope at ``soc1``: half the extrapolated correction
+  ``|V_∞ − V_last|``; the relaxation still to come if it follows diffusion
+  (:func:`slow_relaxation_v`); the standard error of the start OCV (mean of the last ≤ 30 s
+  of the start rest);
+- coulomb counting (0.5 %).
+
+Refused (:class:`FastRefusal`, with the reason): no rest to start from, a window that does not
+end in ≥ ``min_end_rest_s`` of rest (or a final rest logged too coarsely for a slope),
+``|ΔSoC| < min_delta_soc``, ``|ΔOCV| < min_delta_ocv_v`` (flat OCV: LFP, mid-SoC plateaus),
+voltages outside the OCV table, or charge and OCV change of opposite sign.
 
 References
 ----------
 - Plett, G. L., *Battery Management Systems, Vol. II* (Artech House, 2015), ch. 4: capacity as
-  ΔAh/ΔSoC between OCV-pinned states.
-- Wiggins, Allu & Wang (2019), ORNL 2013 Nissan Leaf cell data, doi:10.5281/zenodo.2580327.
+  ΔQ/ΔSoC between OCV-pinned states.
+- Pei, L. et al., "Relaxation model of the open-circuit voltage for state-of-charge
+  estimation in lithium-ion batteries", *IET Electr. Syst. Transp.* 3 (2013) 112.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,28 +63,49 @@ from packlife.grading.estimators import (
     COULOMB_REL_UNCERTAINTY,
     cumulative_ah,
     find_runs,
-    ocv_slope,
+    rest_threshold,
 )
 
-#: overpotential after ~13 min at constant current / (I · R30): median over the 25 °C ORNL Leaf
-#: HPPC windows with the shipped ``aesc_lmo_nca_leaf2013`` OCV (1.12–1.76, median 1.53)
-DEFAULT_K = 1.5
-#: relative spread (1σ) of that ratio over the calibration windows (0.14 measured)
-DEFAULT_K_REL_SIGMA = 0.15
+log = logging.getLogger(__name__)
+
+#: time constants tried for the final relaxation [s]
+RELAX_TAU_GRID_S = np.geomspace(5.0, 2000.0, 60)
+#: first seconds of the final rest left out of the relaxation fit (the fast RC) [s]
+RELAX_SKIP_S = 10.0
+#: fewest rest samples for the relaxation fit
+RELAX_MIN_SAMPLES = 10
+#: 1σ of the extrapolated relaxation, as a fraction of the extrapolated correction
+EXTRAP_REL_SIGMA = 0.5
+#: 1σ error of the OCV table's SoC axis at each end of a window for the tested unit (the
+#: table is a new cell's; ageing shifts the electrodes and the curve): 0.5 % of SoC
+OCV_SOC_SIGMA = 0.005
+#: a fast estimate may be graded only with an SoH 1σ at most this (issue #12)
+MAX_FAST_SOH_SIGMA = 0.03
+#: the start OCV is the mean of the start rest's last samples within this span [s]
+START_AVERAGE_S = 30.0
 
 
 @dataclass(frozen=True)
 class FastEstimate:
-    """Result of :func:`fast_capacity_estimate` (capacities in Ah, times in s)."""
+    """Result of :func:`fast_capacity_estimate` (capacities in Ah, times in s, voltages in V)."""
 
     capacity_ah: float
     uncertainty_ah: float
     soc_start: float
     soc_end: float
     delta_ah: float
-    r30_ohm: float
+    delta_ocv_v: float
+    relaxed_v: float
+    r0_ohm: float
     start_time_s: float
     window_s: float
+
+
+@dataclass(frozen=True)
+class FastRefusal:
+    """Why no fast estimate is given (one sentence naming the limit)."""
+
+    reason: str
 
 
 def soc_from_ocv(ocv_soc: FloatArray, ocv_v: FloatArray, voltage_v: float) -> float:
@@ -71,22 +113,66 @@ def soc_from_ocv(ocv_soc: FloatArray, ocv_v: FloatArray, voltage_v: float) -> fl
     return float(np.interp(voltage_v, ocv_v, ocv_soc))
 
 
-def _step_r30(t: FloatArray, i: FloatArray, v: FloatArray, s: int, e: int) -> float:
-    """Resistance 30 s after the step into run ``s..e`` relative to the sample before it [Ω]."""
-    t_at = min(float(t[s]) + 29.0, float(t[e]))
-    v_at = float(np.interp(t_at, t[s : e + 1], v[s : e + 1]))
-    i_at = float(np.interp(t_at, t[s : e + 1], i[s : e + 1]))
-    return (float(v[s - 1]) - v_at) / (i_at - float(i[s - 1]))
+def relaxed_voltage(time_s: FloatArray, voltage_v: FloatArray) -> tuple[float, FloatArray]:
+    """Relaxed voltage of a rest by ``v = V_∞ + A·exp(−t/τ)``, ``τ`` on a grid.
+
+    The first ``RELAX_SKIP_S`` of the rest (the fast RC) are left out; ``A`` and ``V_∞`` by
+    linear least squares for each ``τ``, the ``τ`` with the smallest residual wins. A rest
+    logged with fewer than ``RELAX_MIN_SAMPLES`` samples gives its last voltage (a fit through
+    a handful of points extrapolates wildly).
+
+    Returns
+    -------
+    v_inf_v : float
+        Extrapolated OCV [V].
+    model_v : ndarray
+        The fitted curve at every rest sample [V] (the last voltage where no fit was made).
+    """
+    keep = time_s - time_s[0] >= RELAX_SKIP_S
+    tt, vv = time_s - time_s[0], voltage_v
+    if np.count_nonzero(keep) < RELAX_MIN_SAMPLES:
+        return float(voltage_v[-1]), np.full(voltage_v.size, float(voltage_v[-1]))
+    best = (np.inf, float(vv[-1]), np.full(vv.size, float(vv[-1])))
+    for tau in RELAX_TAU_GRID_S:
+        basis = np.column_stack((np.ones_like(tt), np.exp(-tt / tau)))
+        x, *_ = np.linalg.lstsq(basis[keep], vv[keep], rcond=None)
+        rss = float(np.sum((basis[keep] @ x - vv[keep]) ** 2))
+        if rss < best[0]:
+            best = (rss, float(x[0]), basis @ x)
+    return best[1], best[2]
 
 
-def _window_r30(t: FloatArray, i: FloatArray, v: FloatArray, a: int, e: int) -> float:
-    """R30 from the first loaded run in ``a..e`` that lasts ≥ 25 s (pulse or long step) [Ω]."""
-    runs = find_runs(i[a : e + 1])
-    for k in range(runs.kind.size):
-        s, end = a + int(runs.start[k]), a + int(runs.end[k])
-        if runs.kind[k] != 0 and s > 0 and t[end] - t[s] >= 25.0:
-            return _step_r30(t, i, v, s, end)
-    return float("nan")
+def slow_relaxation_v(
+    since_s: FloatArray, residual_v: FloatArray, resolution_v: float = 0.0
+) -> float:
+    """Relaxation still to come that the fitted curve does not explain, if it follows
+    diffusion, ``v = V_∞ − B/√t``: then ``V_∞ − v(T) = 2·T·dv/dt(T)`` [V].
+
+    ``since_s`` is the time from the end of the load, ``residual_v`` the rest voltage minus
+    :func:`relaxed_voltage`'s curve. The slope (plus its standard error) is fitted over the
+    later half of the rest; ``T`` is the last sample's time. ``resolution_v`` (the logger's
+    voltage step) bounds the slope's error from below where few samples hide it. Used as an
+    uncertainty, not as a correction; a rest logged too coarsely for a slope gives ``inf``.
+    """
+    keep = since_s >= 0.5 * float(since_s[-1])
+    x, y = since_s[keep], residual_v[keep]
+    if x.size < 2:
+        return float("inf")
+    slope, icpt = np.polyfit(x, y, 1)
+    se = resolution_v / float(x[-1] - x[0])  # a slope hidden by the logger's resolution
+    if x.size > 2:
+        resid = y - (slope * x + icpt)
+        se = max(se, float(np.sqrt(np.sum(resid**2) / (x.size - 2) / np.sum((x - x.mean()) ** 2))))
+    return 2.0 * float(since_s[-1]) * (abs(float(slope)) + se)
+
+
+def _onset_r0(t: FloatArray, i: FloatArray, v: FloatArray) -> float:
+    """Ohmic resistance at the first step from rest into load in the window [Ω] (NaN when
+    the step is not logged within 2 s); reported, not used in the capacity."""
+    k = int(np.argmax(np.abs(i) > rest_threshold(i)))
+    if k == 0 or t[k] - t[k - 1] > 2.0:
+        return float("nan")
+    return float((v[k - 1] - v[k]) / (i[k] - i[k - 1]))
 
 
 def fast_capacity_estimate(
@@ -99,86 +185,153 @@ def fast_capacity_estimate(
     start_index: int | None = None,
     window_s: float = 900.0,
     min_rest_s: float = 300.0,
-    max_current_a: float | None = None,
-    k: float = DEFAULT_K,
-    k_rel_sigma: float = DEFAULT_K_REL_SIGMA,
-    ocv_sigma_v: float = 0.005,
-    min_delta_soc: float = 0.04,
-    min_final_run_s: float = 300.0,
-) -> FastEstimate | None:
-    """Capacity from at most ``window_s`` of data after a rest (see module docstring).
+    min_end_rest_s: float = 180.0,
+    ocv_sigma_v: float = 0.003,
+    min_delta_soc: float = 0.05,
+    min_delta_ocv_v: float = 0.03,
+) -> FastEstimate | FastRefusal:
+    """Capacity from at most ``window_s`` of data after a rest (see the module docstring).
 
     Parameters
     ----------
     time_s, current_a, voltage_v : ndarray
-        Canonical series [s], [A] (discharge positive), [V] of one cell or of a pack whose
-        OCV table is scaled to the pack voltage.
+        Canonical series [s], [A] (discharge positive, logged at interval end), [V] of one cell
+        or of a pack whose OCV table is scaled to the pack voltage.
     ocv_soc, ocv_v : ndarray
         OCV table [-], [V], non-decreasing.
     start_index : int, optional
         Last rest sample that starts the window; default: the first rest of ≥ ``min_rest_s``
         that is followed by current, or the rest the record starts with (a record that starts
-        at rest is taken as a unit that arrived rested, e.g. from storage).
+        at rest is taken as a unit that arrived rested).
     window_s : float
         Longest span of data used [s] (900 s = 15 min).
-    max_current_a : float, optional
-        Reject windows whose final current exceeds this [A] (validity range of ``k``:
-        calibrated at C/3; use about 0.5 × rated capacity in A).
-    min_final_run_s : float
-        The window must end in a constant-current run of at least this length [s] (``k`` holds
-        for several minutes of constant current), or in a rest of at least ``min_rest_s``
-        whose last voltage is taken as the OCV (that case is not validated on the ORNL data:
-        remaining relaxation biases it).
+    min_end_rest_s : float
+        The window must end in at least this much rest [s].
+    ocv_sigma_v : float
+        1σ error of the OCV table's voltage difference across a window [V].
+    min_delta_soc, min_delta_ocv_v : float
+        Refuse windows spanning less SoC [-] or less OCV change [V].
 
     Returns
     -------
-    FastEstimate or None
-        ``None`` when no usable window exists (no rest, no current, final run too short or
-        not constant, ``|ΔSoC|`` too small, rested voltage outside the OCV table).
+    FastEstimate or FastRefusal
     """
     t, i, v = time_s, current_a, voltage_v
     a = _window_start(t, i, min_rest_s) if start_index is None else start_index
-    if a is None or a >= t.size - 2:
-        return None
-    e = int(np.searchsorted(t, t[a] + window_s, side="right")) - 1
-    if not ocv_v[0] <= v[a] <= ocv_v[-1] + 0.02:
-        return None
-    if max_current_a is not None and abs(i[e]) > max_current_a:
-        return None
-    tail = find_runs(i[a : e + 1])
-    last_start = a + int(tail.start[-1])
-    loaded = tail.kind[-1] != 0
-    if t[e] - t[last_start] < (min_final_run_s if loaded else min_rest_s):
-        return None
-    eta_v = 0.0
-    r30 = _window_r30(t, i, v, a, e)
-    if loaded:
-        run = i[last_start : e + 1]
-        if not np.isfinite(r30) or r30 <= 0 or np.std(run) > 0.05 * abs(np.mean(run)):
-            return None
-        eta_v = float(i[e]) * k * r30
-    ocv_end = float(v[e]) + eta_v
-    q = cumulative_ah(t[a : e + 1], i[a : e + 1])
-    soc0 = soc_from_ocv(ocv_soc, ocv_v, float(v[a]))
-    soc1 = soc_from_ocv(ocv_soc, ocv_v, ocv_end)
-    dsoc = soc0 - soc1
-    if abs(dsoc) < min_delta_soc or q[-1] * dsoc <= 0 or ocv_end < ocv_v[0]:
-        return None
-    cap = float(q[-1] / dsoc)
-    sig_soc0 = ocv_sigma_v / max(ocv_slope(ocv_soc, ocv_v, float(v[a])), 1e-3)
-    sig_v1 = float(np.hypot(ocv_sigma_v, k_rel_sigma * eta_v))
-    sig_soc1 = sig_v1 / max(ocv_slope(ocv_soc, ocv_v, ocv_end), 1e-3)
-    rel = float(np.sqrt(((sig_soc0**2 + sig_soc1**2) / dsoc**2) + COULOMB_REL_UNCERTAINTY**2))
+    if a is None or a >= t.size - 3:
+        return FastRefusal("no rest followed by current to start a fast (≤ 15 min) test from")
+    e = int(np.searchsorted(t, t[a] + window_s, side="right"))
+    tw, iw, vw = t[a:e], i[a:e], v[a:e]
+    runs = find_runs(iw)
+    end_rest = int(runs.start[-1])
+    if runs.kind[-1] != 0 or runs.kind.size < 2 or tw[-1] - tw[end_rest] < min_end_rest_s:
+        return FastRefusal(
+            f"fast-test window does not end in ≥ {min_end_rest_s:.0f} s of rest after its "
+            "load (procedure: rest, pulse, ~10 min constant current, ≥ 3 min rest)"
+        )
+    r0 = _onset_r0(tw, iw, vw)
+    v_inf, model_v = relaxed_voltage(tw[end_rest:], vw[end_rest:])
+    rest_n = vw.size - end_rest
+    resolution = _resolution_v(vw) if rest_n < RELAX_MIN_SAMPLES else 0.0
+    slow_v = slow_relaxation_v(
+        tw[end_rest:] - tw[end_rest - 1], vw[end_rest:] - model_v, resolution
+    )
+    if not np.isfinite(slow_v):
+        return FastRefusal(
+            "final rest of the fast test logged too coarsely (< 2 samples in its 2nd half)"
+        )
+    v0, v0_sigma = _start_ocv(t, i, v, a)
+    for volt in (v0, v_inf):
+        if not ocv_v[0] <= volt <= ocv_v[-1]:
+            return FastRefusal(f"rested voltage {volt:.3f} V outside the OCV table")
+    q = float(cumulative_ah(tw, iw)[-1])
+    soc0 = soc_from_ocv(ocv_soc, ocv_v, v0)
+    soc1 = soc_from_ocv(ocv_soc, ocv_v, v_inf)
+    return _estimate(
+        (soc0, soc1),
+        q,
+        (v0, v_inf, float(v_inf - vw[-1])),
+        (EXTRAP_REL_SIGMA, float(np.hypot(slow_v, v0_sigma))),
+        (ocv_soc, ocv_v),
+        (ocv_sigma_v, min_delta_soc, min_delta_ocv_v),
+        (float(tw[0]), float(tw[-1])),
+        r0,
+    )
+
+
+def _estimate(
+    socs: tuple[float, float],
+    q_ah: float,
+    volts: tuple[float, float, float],
+    relax: tuple[float, float],  # (relative σ of the correction, other voltage σ [V])
+    ocv: tuple[FloatArray, FloatArray],
+    limits: tuple[float, float, float],
+    times: tuple[float, float],
+    r0_ohm: float,
+) -> FastEstimate | FastRefusal:
+    """Checks and uncertainty of a rest-to-rest estimate."""
+    (soc0, soc1), (v0, v_inf, correction_v), (ocv_sigma_v, min_dsoc, min_docv) = socs, volts, limits
+    dsoc, d_ocv = soc0 - soc1, v0 - v_inf
+    if abs(dsoc) < min_dsoc:
+        return FastRefusal(
+            f"fast test spans only ΔSoC {abs(dsoc):.3f} (< {min_dsoc}): a longer or "
+            "higher-current constant-current step is needed"
+        )
+    if abs(d_ocv) < min_docv:
+        return FastRefusal(
+            f"OCV too flat over the fast-test window (ΔOCV {1000 * abs(d_ocv):.0f} mV < "
+            f"{1000 * min_docv:.0f} mV for ΔSoC {abs(dsoc):.2f}): run a full discharge"
+        )
+    if q_ah * dsoc <= 0:
+        return FastRefusal("charge passed and OCV change disagree in sign (current sign?)")
+    cap = q_ah / dsoc
+    slope1 = abs(_slope(ocv, soc1))
+    sig_extrap_v = float(np.hypot(relax[0] * correction_v, relax[1]))
+    rel = float(
+        np.sqrt(
+            (ocv_sigma_v / d_ocv) ** 2
+            + 2.0 * (OCV_SOC_SIGMA / dsoc) ** 2
+            + (sig_extrap_v / max(slope1, 1e-3) / dsoc) ** 2
+            + COULOMB_REL_UNCERTAINTY**2
+        )
+    )
+    log.debug("fast estimate %.4g Ah ± %.1f %%", cap, 100 * rel)
     return FastEstimate(
         capacity_ah=cap,
-        uncertainty_ah=abs(cap) * rel,
+        uncertainty_ah=cap * rel,
         soc_start=soc0,
         soc_end=soc1,
-        delta_ah=float(q[-1]),
-        r30_ohm=float(r30),
-        start_time_s=float(t[a]),
-        window_s=float(t[e] - t[a]),
+        delta_ah=q_ah,
+        delta_ocv_v=d_ocv,
+        relaxed_v=v_inf,
+        r0_ohm=r0_ohm,
+        start_time_s=times[0],
+        window_s=times[1] - times[0],
     )
+
+
+def _start_ocv(t: FloatArray, i: FloatArray, v: FloatArray, a: int) -> tuple[float, float]:
+    """Mean voltage of the last ≤ 30 s of the start rest and its standard error [V]."""
+    k = a
+    thr = rest_threshold(i)
+    while k > 0 and abs(i[k - 1]) <= thr and t[a] - t[k - 1] <= START_AVERAGE_S:
+        k -= 1
+    seg = v[k : a + 1]
+    sem = float(np.std(seg) / np.sqrt(seg.size)) if seg.size > 2 else 0.0
+    return float(np.mean(seg)), sem
+
+
+def _resolution_v(v: FloatArray) -> float:
+    """Smallest voltage step the logger shows [V] (0 when no two samples differ)."""
+    d = np.abs(np.diff(v))
+    d = d[d > 0]
+    return float(d.min()) if d.size else 0.0
+
+
+def _slope(ocv: tuple[FloatArray, FloatArray], soc: float) -> float:
+    """dOCV/dSoC over ±0.025 around ``soc`` [V per unit SoC]."""
+    lo, hi = max(soc - 0.025, 0.0), min(soc + 0.025, 1.0)
+    return float((np.interp(hi, *ocv) - np.interp(lo, *ocv)) / (hi - lo))
 
 
 def _window_start(t: FloatArray, i: FloatArray, min_rest_s: float) -> int | None:
