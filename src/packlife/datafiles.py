@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -86,3 +87,15 @@ def load_model(path: Path, model: type[M], data: dict[str, object] | None = None
         return model.model_validate(raw)
     except ValidationError as exc:
         raise DataFileError(path, describe_validation_error(exc)) from None
+
+
+def finite_or_none(value: object) -> float | None:
+    """A finite float, or ``None`` for missing, non-numeric or non-finite values (JSON has no
+    NaN)."""
+    if value is None:
+        return None
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packlife.datafiles import describe_validation_error
+from packlife.datafiles import describe_validation_error, finite_or_none
 from packlife.errors import PacklifeError
 from packlife.registry.db import transaction
 from packlife.registry.models import (
@@ -70,17 +70,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def clean_number(value: object) -> float | None:
-    """A finite float, or ``None`` for missing/NaN values (JSON has no NaN)."""
-    if value is None:
-        return None
-    try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
 
 
 # --------------------------------------------------------------------------- input checks
@@ -319,7 +308,7 @@ def _record_one_grade(session: Session, index: int, res: Mapping[str, object], a
     raw_reasons = res.get("reasons") or []
     reasons = [str(r) for r in raw_reasons] if isinstance(raw_reasons, list | tuple) else [
         str(raw_reasons)]
-    numbers = {k: clean_number(res.get(k)) for k in (
+    numbers = {k: finite_or_none(res.get(k)) for k in (
         "capacity_ah", "soh", "soh_uncertainty", "dcir_mohm", "resistance_growth",
         "self_discharge_pct_per_month")}
     results = {**numbers, "error": str(error) if error else None}

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from packlife._typing import FloatArray
+from packlife.datafiles import finite_or_none
 from packlife.errors import DataFileError
 from packlife.models.pv import WEATHER_COLUMNS, require_pvlib
 from packlife.site.profiles import parse_times
@@ -330,23 +331,13 @@ def read_weather(
     return Weather(
         data=data,
         interval_s=interval_s,
-        latitude=_opt_float(loc.get("latitude")),
-        longitude=_opt_float(loc.get("longitude")),
-        altitude_m=_opt_float(loc.get("altitude")),
+        latitude=finite_or_none(loc.get("latitude")),
+        longitude=finite_or_none(loc.get("longitude")),
+        altitude_m=finite_or_none(loc.get("altitude")),
         typical_year=typical,
         source=f"{path.name} ({what}; {'typical year' if typical else 'measured'}, "
         f"{interval_s / 60:g}-min rows)",
     )
-
-
-def _opt_float(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
