@@ -10,6 +10,7 @@ import pytest
 
 from packlife.control.controller import decide
 from packlife.site.config import controller_config
+from packlife.site.inputs import import_price_at
 from packlife.site.scenario import Scenario
 
 from .conftest import PERIOD_S, start_site, wait_cycles
@@ -32,6 +33,9 @@ def test_replayed_snapshots_give_the_same_setpoints(scenario: Scenario, tmp_path
     cfg = controller_config(scenario)
     charged = 0
     for snap, sp in recorded:
+        # the live snapshot carries the tariff's import price now (time-of-use refill)
+        assert snap.import_price_per_kwh == import_price_at(scenario, snap.time_s)
+        assert snap.import_price_per_kwh > 0.0
         again = decide(snap, cfg)
         np.testing.assert_array_equal(again.pack_power_w, sp.pack_power_w)
         np.testing.assert_array_equal(again.output_power_w, sp.output_power_w)

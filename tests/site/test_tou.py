@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from packlife.site.run import SiteResult, run_scenario
@@ -39,3 +40,24 @@ def test_refilling_in_the_cheap_band_lowers_the_bill_with_the_same_service() -> 
     assert night_share(tou) > night_share(base) + 0.05
     assert s_tou["annual_grid_bill"] < 0.95 * s_base["annual_grid_bill"]
     assert s_tou["energy_balance_error_pct_of_throughput"] < 1e-6
+
+
+def test_import_price_at_follows_the_local_tariff_bands() -> None:
+    """What a live site's controller sees: the band of the local (BST) clock, to the second."""
+    from packlife.site.inputs import import_price_at
+
+    sc, _ = load_scenario(str(EXAMPLE / "uk-retailer-tou.toml"))
+    t0 = pd.Timestamp(sc.simulation.start).tz_convert("Europe/London")
+
+    def at(local: str) -> float:
+        when = pd.Timestamp(local, tz="Europe/London")
+        return import_price_at(sc, (when - t0).total_seconds())
+
+    day = t0.normalize()
+    while day.day_of_week >= 5:  # a weekday: the 16–19 h band applies
+        day += pd.Timedelta(days=1)
+    d = day.strftime("%Y-%m-%d")
+    assert at(f"{d} 03:00") == 0.16
+    assert at(f"{d} 06:59:59") == 0.16
+    assert at(f"{d} 07:00") == 0.28
+    assert at(f"{d} 17:30") == 0.36

@@ -46,6 +46,7 @@ from packlife.serve.view import (
     freeze,
     with_operator_isolation,
 )
+from packlife.site.inputs import import_price_at
 from packlife.site.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -164,14 +165,16 @@ class Runtime:
         now = now_s()
         max_age = self.settings.stale_cycles * self.settings.period_s
         health = self._health(now, max_age)
+        site_time = self._site_time()
         snap = freeze(
             self.scenario,
             self.cache,
             health,
-            self._site_time(),
+            site_time,
             self.settings.period_s * self.settings.time_scale,
             self.previous,
             self.converters,
+            import_price_at(self.scenario, site_time),
         )
         raw = decide(snap, self.controller)
         if self.settings.record:

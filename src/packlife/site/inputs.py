@@ -281,6 +281,13 @@ def build_inputs(scenario: Scenario, n_ctrl: int, ctrl_s: float, start: int = 0)
     )
 
 
+def import_price_at(scenario: Scenario, time_s: float) -> float:
+    """Import price at ``time_s`` seconds after the scenario start [currency/kWh] (tariff band
+    or price file, to the second): what a live site's controller sees for time-of-use refill."""
+    price, _ = prices_per_kwh(scenario, 1, 1.0, start=int(time_s))
+    return float(price[0])
+
+
 def prices_per_kwh(
     scenario: Scenario, n: int, step_s: float, start: int = 0
 ) -> tuple[FloatArray, FloatArray]:
