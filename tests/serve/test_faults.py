@@ -53,7 +53,8 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
 ) -> None:
     """A real `packlife serve` process controls the virtual site, then is SIGKILLed: the string
     converters revert to 0 W (704), the packs go safe on the stalled 802 heartbeat and the
-    station falls back from its TxProfile to the TxDefault."""
+    station falls back from its TxProfile to the TxDefault. A restarted serve re-learns the open
+    transaction and commands the packs again; both runs' telemetry is stored, none twice."""
     period = 0.2
 
     async def main() -> tuple[list[float], list[float], list[float], tuple[float, str]]:
@@ -104,18 +105,57 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
             after = [site.plant.pack_command_w(i) for i in range(7)]
             after += [d.effective_wset_w() for d in site.plant.pcs.values()]
             fallback = st.limit_w(1)
+            # restart: a new serve re-learns the open transaction (TriggerMessage) and profiles
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg)],
+                stdout=subprocess.DEVNULL,
+                stderr=(tmp_path / "serve2.err").open("w"),
+            )
+            t1 = time.monotonic()
+            while time.monotonic() - t1 < 30:
+                try:
+                    await site.connect_stations(ocpp_port)
+                    break
+                except OSError:
+                    await asyncio.sleep(0.2)
+            while (
+                st.limit_w(1)[1] != "TxProfile" or site.plant.pack_command_w(0) == 0.0
+            ) and time.monotonic() - t1 < 30:
+                await asyncio.sleep(0.1)
+            relearned = st.limit_w(1)
+            resumed = [site.plant.pack_command_w(i) for i in range(7)]
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
         finally:
             if proc.poll() is None:
                 proc.kill()
             await site.stop()
         assert tx_before[1] == "TxProfile"
-        return running, still, after, fallback
+        return running, still, after, fallback, relearned, resumed
 
-    running, still, after, fallback = asyncio.run(main())
+    running, still, after, fallback, relearned, resumed = asyncio.run(main())
     assert fallback == (7000.0, "TxDefaultProfile")  # within the 1 s TxProfile duration
     assert sum(abs(w) for w in running) > 500.0  # serve was commanding the packs
     assert any(w != 0.0 for w in still)  # a killed serve cannot zero anything itself
     assert after == [0.0] * 8  # reverted / safe without it
+    # after the restart the transaction is re-learned: a TxProfile for it again, packs commanded
+    assert relearned[1] == "TxProfile"
+    assert sum(abs(w) for w in resumed) > 500.0
+    # both runs' telemetry is stored apart and whole: in each run every cycle from the first to
+    # the last is there once (no gap, none doubled), including the killed run's last cycles
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(f"sqlite:///{tmp_path / 's.db'}")
+    with eng.connect() as c:
+        runs = c.execute(
+            sa.text(
+                "SELECT run_id, COUNT(*), COUNT(DISTINCT cycle), MIN(cycle), MAX(cycle) "
+                "FROM serve_cycles GROUP BY run_id"
+            )
+        ).fetchall()
+    assert len(runs) == 2
+    for _, n, distinct, first, last in runs:
+        assert n == distinct == last - first + 1
 
 
 def test_malformed_writes_are_rejected_and_the_loop_keeps_running(
