@@ -41,7 +41,7 @@ class RecordedInterval:
     output_power_w: FloatArray
 
 
-def _cols(n: int, m: int, n_out: int) -> tuple[int, int, int]:
+def _cols(n: int, m: int) -> tuple[int, int, int]:
     base_src = SL.REC_HEAD + SL.N_RP * n
     return SL.REC_HEAD, base_src, base_src + SL.N_RS * m
 
@@ -56,7 +56,7 @@ def recorded_snapshots(result: SiteResult) -> Iterator[RecordedInterval]:
     n = len(sc.bess.packs)
     m = len(srcs)
     n_out = sc.vehicles.outputs if sc.vehicles else 0
-    b_pk, b_src, b_out = _cols(n, m, n_out)
+    b_pk, b_src, b_out = _cols(n, m)
     conv = result.pack_converters
     previous: Setpoints | None = None
     for row in result.record:
