@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,db,opt,grading,eis,fleet,serve
+EXTRAS := dev,db,opt,grading,eis,fleet,serve,api
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: run test lint typecheck contracts unit bench install clean

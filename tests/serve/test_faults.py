@@ -78,7 +78,7 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
             )
         )
         proc = subprocess.Popen(
-            [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg)],
+            [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg), "--api", "off"],
             stdout=subprocess.DEVNULL,
             stderr=(tmp_path / "serve.err").open("w"),
         )
@@ -107,7 +107,7 @@ def test_sigkill_of_serve_reverts_pcs_and_stalls_heartbeat(
             fallback = st.limit_w(1)
             # restart: a new serve re-learns the open transaction (TriggerMessage) and profiles
             proc = subprocess.Popen(
-                [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg)],
+                [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg), "--api", "off"],
                 stdout=subprocess.DEVNULL,
                 stderr=(tmp_path / "serve2.err").open("w"),
             )
@@ -243,7 +243,7 @@ def test_cli_invalid_config_exits_2(tmp_path: Path) -> None:
     cfg = tmp_path / "site.toml"
     cfg.write_text(SCENARIO_TOML + "\n[devices]\nbogus = 1\n")
     res = subprocess.run(
-        [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg)],
+        [sys.executable, "-m", "packlife.cli.main", "serve", str(cfg), "--api", "off"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -269,6 +269,8 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
             "0.1",
             "--db",
             f"sqlite:///{tmp_path / 'c.db'}",
+            "--api",
+            "off",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -28,6 +28,7 @@ from packlife.cli import (
     registry,
     scenario,
     serve,
+    serve_admin,  # noqa: F401  (registers serve users / api / report)
     simulate,
     study,
 )
@@ -62,7 +63,7 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(grade.app, name="grade")
 app.command("simulate")(simulate.simulate_cmd)
 app.command("design")(design.design_cmd)
-app.command("serve")(serve.serve_cmd)
+app.add_typer(serve.app, name="serve")
 app.command("claims")(claims.claims_cmd)
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(study.app, name="study")

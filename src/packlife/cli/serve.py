@@ -1,18 +1,45 @@
-"""``packlife serve``: run the controller live against a site's devices (or a virtual site)."""
+"""``packlife serve``: run the controller live against a site's devices (or a virtual site).
+
+``packlife serve CONFIG`` / ``packlife serve --virtual SCENARIO`` run the site (``run`` is the
+default subcommand); ``serve users``, ``serve api`` and ``serve report`` manage its users, serve
+its web API alone and report a past period (:mod:`packlife.cli.serve_admin`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import subprocess
+import sys
+from typing import Any
 
 import numpy as np
 import typer
+from typer._click.core import Context
+from typer.core import TyperGroup
 
 from packlife.cli._common import console, err_console
 from packlife.errors import PacklifeError
 
 
+class _RunByDefault(TyperGroup):
+    """``packlife serve X …`` means ``packlife serve run X …`` unless X is a subcommand."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_RunByDefault,
+    help="Operate a live site (run is the default), its users, web API and reports.",
+    no_args_is_help=False,
+)
+
+
+@app.command("run")
 def serve_cmd(
     config: str | None = typer.Argument(
         None, help="Scenario TOML with a [devices] section (addresses of the real devices)."
@@ -44,6 +71,12 @@ def serve_cmd(
         envvar="PACKLIFE_DB_URL",
         help="Registry database URL for --record (default: local SQLite).",
     ),
+    api: str = typer.Option(
+        "127.0.0.1:8080",
+        "--api",
+        help="Serve the web API and dashboard on HOST:PORT (a separate process reading the "
+        "store); 'off' for none.",
+    ),
 ) -> None:
     """Operate a site: poll devices, decide with the simulator's controller, clamp, write, store.
 
@@ -60,11 +93,47 @@ def serve_cmd(
         raise PacklifeError(f"--period must lie in (0, 60] s, got {period}")
     if days is not None and not 0 < days <= 366:
         raise PacklifeError(f"--days must lie in (0, 366], got {days}")
+    bind = None if api == "off" else parse_bind(api)
     asyncio.run(
         _serve(
-            config, virtual, time_scale, period, cycles, db, days, registry_db if record else None
+            config,
+            virtual,
+            time_scale,
+            period,
+            cycles,
+            db,
+            days,
+            registry_db if record else None,
+            bind,
+            registry_db,
         )
     )
+
+
+def parse_bind(text: str, option: str = "--api") -> tuple[str, int]:
+    """``HOST:PORT`` → (host, port); exit 2 with the expected form otherwise."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise PacklifeError(f"{option} must be HOST:PORT (e.g. 127.0.0.1:8080), got {text!r}")
+    return host, int(port)
+
+
+def start_api(store_url: str, bind: tuple[str, int], registry_url: str | None) -> Any:
+    """Start ``packlife serve api`` as a child process (it exits when this process is gone)."""
+    import os
+
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise PacklifeError(
+            "the web API needs the 'api' extra: pip install 'packlife[api]' (or --api off)"
+        ) from None
+    cmd = [sys.executable, "-m", "packlife.cli.main", "serve", "api", "--db", store_url]
+    cmd += ["--bind", f"{bind[0]}:{bind[1]}", "--parent-pid", str(os.getpid())]
+    if registry_url:
+        cmd += ["--registry-db", registry_url]
+    return subprocess.Popen(cmd)
 
 
 async def _serve(
@@ -76,6 +145,8 @@ async def _serve(
     db: str | None,
     days: float | None,
     record_to: str | None,
+    bind: tuple[str, int] | None = None,
+    registry_url: str | None = None,
 ) -> None:
     from packlife.cli.simulate import _sessions  # the same sessions `packlife simulate` uses
     from packlife.serve.app import build_runtime
@@ -109,6 +180,12 @@ async def _serve(
         await runtime.start()
         await site.connect_stations(runtime.csms.port)
     _announce(scenario.name, devices, store.url, time_scale, site is not None, runtime.csms)
+    api_proc = start_api(store.url, bind, registry_url) if bind is not None else None
+    if bind is not None:
+        err_console.print(
+            f"  web API and dashboard http://{bind[0]}:{bind[1]}/ "
+            "(keys: packlife serve users add NAME --role viewer|operator|admin)"
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -117,6 +194,9 @@ async def _serve(
     try:
         stats = await runtime.run(stop, max_cycles=cycles)
     finally:
+        if api_proc is not None:
+            api_proc.terminate()
+            api_proc.wait(timeout=10)
         if watcher is not None:
             watcher.cancel()
         if site is not None:

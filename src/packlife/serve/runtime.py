@@ -33,12 +33,13 @@ import numpy as np
 from packlife._typing import FloatArray
 from packlife.control.controller import decide
 from packlife.control.types import ControllerConfig, Setpoints, SiteSnapshot
+from packlife.serve.access import AccessStore, Override
 from packlife.serve.adapters.mqtt import MqttPublisher
 from packlife.serve.adapters.ocpp_csms import CsmsAdapter
 from packlife.serve.adapters.sunspec import PackAdapter, PcsAdapter
 from packlife.serve.safety import clamp
 from packlife.serve.state import DeviceCache, now_s
-from packlife.serve.store import PackRow, TelemetryStore
+from packlife.serve.store import EvseRow, PackRow, RunInfo, TelemetryStore
 from packlife.serve.view import (
     OPERATOR_BIT,
     Health,
@@ -123,6 +124,9 @@ class Runtime:
         self._pack_ok: list[bool | None] = [None] * len(packs)
         self._t0 = now_s()
         self.started = False
+        self.access = AccessStore(store) if store is not None else None
+        self.overrides: list[Override] = []
+        self._override_ids: set[int] = set()
 
     async def start(self) -> None:
         """Open the listening side (the CSMS); device links open on the first poll."""
@@ -139,6 +143,7 @@ class Runtime:
         """Run cycles until ``stop`` is set (or ``max_cycles``); then command safe values."""
         period = self.settings.period_s
         await self.start()
+        self._describe_run()
         self._event("start", "site", f"run {self.run_id}: {len(self.packs)} packs")
         _sd_notify("READY=1")
         deadline = now_s()
@@ -162,6 +167,7 @@ class Runtime:
     async def cycle(self, lateness_s: float = 0.0) -> Setpoints:
         """One control cycle; returns the set-points written."""
         await self._poll()
+        self._read_overrides()
         now = now_s()
         max_age = self.settings.stale_cycles * self.settings.period_s
         health = self._health(now, max_age)
@@ -175,6 +181,7 @@ class Runtime:
             self.previous,
             self.converters,
             import_price_at(self.scenario, site_time),
+            caps_w=self._caps(),
         )
         raw = decide(snap, self.controller)
         if self.settings.record:
@@ -193,9 +200,61 @@ class Runtime:
 
     def _health(self, now: float, max_age: float) -> Health:
         health = device_health(self.cache, now, max_age)
+        return with_operator_isolation(health, self.isolated_packs())
+
+    def isolated_packs(self) -> set[int]:
+        """Packs isolated by an unexpired operator command (MQTT or the web API)."""
+        packs = {o.pack_index for o in self.overrides if o.kind == "isolate"}
         if self.publisher is not None:
-            health = with_operator_isolation(health, self.publisher.isolated_packs())
-        return health
+            packs |= self.publisher.isolated_packs()
+        return {i for i in packs if 0 <= i < len(self.packs)}
+
+    def _caps(self) -> dict[int, tuple[float | None, float | None]]:
+        return {
+            o.pack_index: (o.max_discharge_power_w, o.max_charge_power_w)
+            for o in self.overrides
+            if o.kind == "limit" and 0 <= o.pack_index < len(self.packs)
+        }
+
+    def _read_overrides(self) -> None:
+        """The web API's overrides in force now (expired ones drop out by themselves)."""
+        if self.access is None:
+            return
+        try:
+            self.overrides = self.access.active_overrides()
+        except Exception as exc:  # the store is down: keep acting, overrides lapse safely
+            log.warning("overrides unreadable (%s): none applied", exc)
+            self.overrides = []
+        ids = {o.id for o in self.overrides}
+        for o in self.overrides:
+            if o.id in self._override_ids or o.kind != "limit":
+                continue
+            if 0 <= o.pack_index < len(self.packs):
+                self._event(
+                    "operator",
+                    f"pack[{o.pack_index}] {self.serials[o.pack_index]}",
+                    f"power capped by {o.created_by}: discharge ≤ {o.max_discharge_power_w} W, "
+                    f"charge ≤ {o.max_charge_power_w} W until {o.expires_at:%H:%M:%S} UTC",
+                )
+        self._override_ids = ids
+
+    def _describe_run(self) -> None:
+        if self.store is None:
+            return
+        sc = self.scenario
+        zone = sc.site.timezone if sc.site is not None else _offset(sc)
+        self.store.write_run(
+            RunInfo(
+                run_id=self.run_id,
+                site_name=sc.name,
+                time_zone=zone,
+                period_s=self.settings.period_s,
+                started_at=datetime.now(UTC),
+                pack_serials=tuple(self.serials),
+                n_evses=len(self.cache.evses),
+                sources=tuple(s.name for s in sc.sources),
+            )
+        )
 
     def _site_time(self) -> float:
         clock = self.settings.site_clock
@@ -254,7 +313,10 @@ class Runtime:
             if ok and was is not None:
                 self._event("rejoin", dev, "fresh data without alarm: back in the allocation")
             elif not ok and health.pack_alarms[i] == OPERATOR_BIT:
-                self._event("operator", dev, "isolated by an operator command (MQTT)")
+                by = next(
+                    (o.created_by for o in self.overrides if o.pack_index == i), "MQTT command"
+                )
+                self._event("operator", dev, f"isolated by an operator ({by})")
             elif not ok and health.pack_alarms[i]:
                 self._event(
                     "alarm", dev, f"802 Evt1 alarm bits {health.pack_alarms[i]:#x}: isolated"
@@ -278,6 +340,7 @@ class Runtime:
 
     def _persist(self, sp: Setpoints, site_time_s: float, lateness_s: float) -> None:
         at = datetime.now(UTC)
+        isolated = self.isolated_packs()
         rows = []
         for i, r in enumerate(self.cache.packs):
             rows.append(
@@ -290,8 +353,21 @@ class Runtime:
                     soh=r.soh if r else float("nan"),
                     temperature_c=r.temperature_c if r else float("nan"),
                     alarms=r.alarms if r else 0,
+                    isolated=i in isolated,
                 )
             )
+        evses = [
+            EvseRow(
+                evse_index=k,
+                power_w=e.power_w if e else 0.0,
+                setpoint_w=float(sp.output_power_w[k]),
+                session_id=e.session_id if e else None,
+                soc=e.soc if e and e.session_id else None,
+                energy_needed_wh=e.energy_needed_wh if e and e.session_id else None,
+                departure_s=e.departure_s if e and e.session_id else None,
+            )
+            for k, e in enumerate(self.cache.evses)
+        ]
         if self.store is not None:
             self.store.write_cycle(
                 self.run_id,
@@ -303,6 +379,7 @@ class Runtime:
                 float(np.sum(sp.output_power_w)),
                 sp.source_power_w,
                 rows,
+                evses,
             )
         if self.publisher is not None:
             self.publisher.publish_cycle(
@@ -328,6 +405,14 @@ class Runtime:
         self._event("stop", "site", "set-points returned to 0 W")
         if isinstance(self.publisher, MqttPublisher):
             await self.publisher.stop()
+
+
+def _offset(scenario: Scenario) -> str:
+    """The start's UTC offset as ``+HH:MM`` (the site's zone when no IANA name is given)."""
+    off = scenario.simulation.start.utcoffset()
+    minutes = int(off.total_seconds() // 60) if off is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _sd_notify(state: str) -> None:

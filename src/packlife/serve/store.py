@@ -1,11 +1,14 @@
 """Telemetry and events of a live site: SQLite (WAL) by default, PostgreSQL by URL (SQLAlchemy).
 
-Three tables: ``serve_cycles`` (one row per control cycle: lateness, BESS and input power),
+Tables: ``serve_runs`` (one row per run: site name, time zone, period, pack serials, EVSE count,
+inputs — what the web API needs to describe the site without the scenario file),
+``serve_cycles`` (one row per control cycle: lateness, BESS and input power),
 ``serve_pack_telemetry`` (one row per pack per cycle: power, set-point, SoC, SoH, temperature,
-alarm bits, keyed to the pack's serial so registry records can be joined) and ``serve_events``
-(alarms, isolations, rejoins, operator actions, start and stop). Rows are keyed by
-``(run_id, cycle[, pack_index])``, so a row written twice is rejected rather than duplicated.
-Timestamps are timezone-aware UTC.
+alarm bits, keyed to the pack's serial so registry records can be joined),
+``serve_evse_telemetry`` (one row per EVSE per cycle: power, session, vehicle SoC and energy still
+needed) and ``serve_events`` (alarms, isolations, rejoins, operator actions, start and stop).
+Rows are keyed by ``(run_id, cycle[, pack_index])``, so a row written twice is rejected rather
+than duplicated. Timestamps are timezone-aware UTC.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from packlife.errors import PacklifeError
@@ -33,6 +36,34 @@ class PackRow:
     soh: float
     temperature_c: float
     alarms: int
+    isolated: bool = False
+
+
+@dataclass(frozen=True)
+class EvseRow:
+    """One EVSE in one cycle [SI units, vehicle side]; ``session_id`` ``None`` = no vehicle."""
+
+    evse_index: int
+    power_w: float
+    setpoint_w: float
+    session_id: str | None
+    soc: float | None
+    energy_needed_wh: float | None
+    departure_s: float | None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a run of ``packlife serve`` controls (``serve_runs``)."""
+
+    run_id: str
+    site_name: str
+    time_zone: str
+    period_s: float
+    started_at: datetime
+    pack_serials: tuple[str, ...]
+    n_evses: int
+    sources: tuple[str, ...]
 
 
 def _sqlalchemy() -> Any:
@@ -62,6 +93,18 @@ class TelemetryStore:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         md = sa.MetaData()
         ts = sa.DateTime(timezone=True)
+        self.runs = sa.Table(
+            "serve_runs",
+            md,
+            sa.Column("run_id", sa.String(64), primary_key=True),
+            sa.Column("site_name", sa.String(128), nullable=False),
+            sa.Column("time_zone", sa.String(64), nullable=False),
+            sa.Column("period_s", sa.Float, nullable=False),
+            sa.Column("started_at", ts, nullable=False),
+            sa.Column("pack_serials", sa.Text, nullable=False),
+            sa.Column("n_evses", sa.Integer, nullable=False),
+            sa.Column("sources", sa.Text, nullable=False),
+        )
         self.cycles = sa.Table(
             "serve_cycles",
             md,
@@ -88,6 +131,21 @@ class TelemetryStore:
             sa.Column("soh", sa.Float),
             sa.Column("temperature_c", sa.Float),
             sa.Column("alarms", sa.Integer, nullable=False),
+            sa.Column("isolated", sa.Boolean, nullable=False, default=False),
+        )
+        self.evses = sa.Table(
+            "serve_evse_telemetry",
+            md,
+            sa.Column("run_id", sa.String(64), primary_key=True),
+            sa.Column("cycle", sa.Integer, primary_key=True),
+            sa.Column("evse_index", sa.Integer, primary_key=True),
+            sa.Column("measured_at", ts, nullable=False),
+            sa.Column("power_w", sa.Float, nullable=False),
+            sa.Column("setpoint_w", sa.Float, nullable=False),
+            sa.Column("session_id", sa.String(128)),
+            sa.Column("soc", sa.Float),
+            sa.Column("energy_needed_wh", sa.Float),
+            sa.Column("departure_s", sa.Float),
         )
         self.events = sa.Table(
             "serve_events",
@@ -99,7 +157,35 @@ class TelemetryStore:
             sa.Column("device", sa.String(128), nullable=False),
             sa.Column("message", sa.Text, nullable=False),
         )
+        self.metadata = md
         md.create_all(self.engine)
+
+    def write_run(self, info: RunInfo) -> None:
+        """Describe a starting run (``serve_runs``)."""
+        row = {
+            **info.__dict__,
+            "pack_serials": json.dumps(list(info.pack_serials)),
+            "sources": json.dumps(list(info.sources)),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(self.runs.insert(), row)
+
+    def read_run(self, run_id: str | None = None) -> RunInfo | None:
+        """A run's description; the newest run when ``run_id`` is ``None``."""
+        sel = self.runs.select()
+        if run_id is None:
+            sel = sel.order_by(self.runs.c.started_at.desc()).limit(1)
+        else:
+            sel = sel.where(self.runs.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(sel).first()
+        if row is None:
+            return None
+        m = dict(row._mapping)
+        m["pack_serials"] = tuple(json.loads(m["pack_serials"]))
+        m["sources"] = tuple(json.loads(m["sources"]))
+        m["started_at"] = as_utc(m["started_at"])
+        return RunInfo(**m)
 
     def write_cycle(
         self,
@@ -112,8 +198,9 @@ class TelemetryStore:
         outputs_power_w: float,
         source_power_w: dict[str, float],
         packs: list[PackRow],
+        evses: list[EvseRow] | None = None,
     ) -> None:
-        """Store one cycle and its pack rows in one transaction."""
+        """Store one cycle with its pack and EVSE rows in one transaction."""
         with self.engine.begin() as conn:
             conn.execute(
                 self.cycles.insert(),
@@ -134,6 +221,14 @@ class TelemetryStore:
                     [
                         {"run_id": run_id, "cycle": cycle, "measured_at": at, **p.__dict__}
                         for p in packs
+                    ],
+                )
+            if evses:
+                conn.execute(
+                    self.evses.insert(),
+                    [
+                        {"run_id": run_id, "cycle": cycle, "measured_at": at, **e.__dict__}
+                        for e in evses
                     ],
                 )
 
@@ -176,9 +271,24 @@ class TelemetryStore:
             )
             return [dict(r._mapping) for r in rows]
 
+    def read_evse_rows(self, run_id: str) -> list[dict[str, Any]]:
+        """EVSE telemetry of a run ordered by cycle and EVSE."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                self.evses.select()
+                .where(self.evses.c.run_id == run_id)
+                .order_by(self.evses.c.cycle, self.evses.c.evse_index)
+            )
+            return [dict(r._mapping) for r in rows]
+
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
+
+
+def as_utc(at: datetime) -> datetime:
+    """``at`` as an aware UTC time (SQLite returns naive datetimes for UTC-stored values)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -78,9 +78,11 @@ def freeze(
     previous: Setpoints | None,
     converters: tuple[FloatArray, FloatArray, FloatArray] | None = None,
     import_price_per_kwh: float = 0.0,
+    caps_w: dict[int, tuple[float | None, float | None]] | None = None,
 ) -> SiteSnapshot:
     """The controller's snapshot at site time ``time_s`` from the cached readings
-    (``converters``: :func:`packlife.site.snapshot.converter_parameters`)."""
+    (``converters``: :func:`packlife.site.snapshot.converter_parameters`; ``caps_w``: operator
+    caps of a pack's discharge and charge power [W], ``None`` = no cap)."""
     n = len(cache.packs)
     cols = np.zeros((6, n))
     for i, r in enumerate(cache.packs):
@@ -94,6 +96,9 @@ def freeze(
                 r.usable_discharge_energy_wh,
                 r.usable_charge_energy_wh,
             )
+    for i, (dis, chg) in (caps_w or {}).items():
+        cols[1, i] = min(cols[1, i], dis) if dis is not None else cols[1, i]
+        cols[2, i] = min(cols[2, i], chg) if chg is not None else cols[2, i]
     packs = pack_limits(cols[0], cols[1], cols[2], cols[3], cols[4], health.packs, converters)
     available = {
         name: (r.available_w if r is not None and health.sources[name] else 0.0)

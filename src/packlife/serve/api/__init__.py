@@ -1,0 +1,1 @@
+"""The web API and dashboard of ``packlife serve`` (FastAPI; the ``api`` extra)."""
