@@ -1,4 +1,4 @@
-"""Users (hashed keys), expiring overrides, audit and alarm acknowledgements on a real SQLite file."""
+"""Users (hashed keys), expiring overrides, audit and alarm acks on a real SQLite file."""
 
 from __future__ import annotations
 
