@@ -275,3 +275,60 @@ def test_real_biologic_with_ica_reference_and_eis_spectra(
         capsys, monkeypatch, mpr, "--ica-reference", d / "galvani_v1150_PEIS.mpt"
     )
     assert code == 2 and "galvani_v1150_PEIS.mpt" in err
+
+
+def test_user_ocv_file_drives_the_fast_estimate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--ocv FILE`` without a catalog id: the user's table is the one the estimate uses."""
+    from packlife.grading.fast_test import ocv_at
+
+    rec = record_fast_test("aesc_lmo_nca_leaf2013", soh=0.8, soc_start=0.9, noise_v=0.001)
+    p = tmp_path / "win.csv"
+    pd.DataFrame(
+        {"time_s": rec.time_s, "current_a": rec.current_a, "voltage_v": rec.voltage_v}
+    ).to_csv(p, index=False)
+    soc, ocv = ocv_at("aesc_lmo_nca_leaf2013", 25.0)
+    caps = []
+    for name, scale in (("ocv.csv", 1.0), ("ocv_stretched.csv", 1.25)):
+        table = tmp_path / name
+        # the stretched table claims each voltage lies 25 % further from full: less capacity
+        pd.DataFrame({"soc": 1 - (1 - soc) * scale, "ocv_v": ocv})[lambda d: d.soc >= 0].to_csv(
+            table, index=False
+        )
+        code, out, err = run_inproc(
+            capsys, monkeypatch, p, "--rated-capacity-ah", "33.1", "--ocv", table, "--json"
+        )
+        assert code == 0, err
+        (r,) = json.loads(out)
+        assert r["capacity_method"] == "fast_estimate_15min"
+        caps.append(r["capacity_ah"])
+    assert caps[0] == pytest.approx(rec.capacity_ah, rel=0.02)
+    assert caps[1] == pytest.approx(caps[0] / 1.25, rel=0.03)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("soc,voltage\n0,3.0\n0.5,3.7\n1,4.1\n", "column 'ocv_v' is missing"),
+        ("soc,ocv_v\n0,3.0\n50,3.7\n100,4.1\n", "column 'soc' must be a number in 0–1"),
+        ("soc,ocv_v\n0,3000\n0.5,3700\n1,4100\n", "column 'ocv_v' must be a number in 0–1000"),
+        ("soc,ocv_v\n0,3.0\n0.5,3.9\n1,3.8\n", "column 'ocv_v' must increase with soc"),
+        ("soc,ocv_v\n0,3.0\n0.5,3.7\n0.5,3.8\n", "column 'soc' repeats"),
+        ("soc,ocv_v\n0,3.0\n1,4.1\n", "fewer than 3 rows"),
+    ],
+)
+def test_bad_ocv_file_exits_2_naming_file_and_field(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    field: str,
+) -> None:
+    p = tmp_path / "x.csv"
+    p.write_text("time_s,current_a,voltage_v\n0,0,3.9\n1,1,3.8\n")
+    table = tmp_path / "my_ocv.csv"
+    table.write_text(text)
+    code, _, err = run_inproc(capsys, monkeypatch, p, "--ocv", table)
+    assert code == 2
+    assert "my_ocv.csv" in err and field in " ".join(err.split())

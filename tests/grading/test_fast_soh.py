@@ -138,10 +138,11 @@ def test_real_ornl_windows_held_out_temperatures(temp: str) -> None:
             # never confident on these: the slow relaxation of a real cell shows in σ
             assert est.uncertainty_ah / 33.1 > MAX_FAST_SOH_SIGMA
     assert len(errors) >= 6
-    # measured: mean |error| 16 % (10 °C) and 6 % (40 °C); stated 1σ covers 88 % / 62 %
-    assert np.mean(np.abs(errors)) < 0.2
-    assert np.mean(np.asarray(z) < 1.0) >= 0.6
-    assert np.all(np.asarray(z) < 2.0)
+    # measured with the rest extrapolated to 1 h: mean |error| 11.2 % (10 °C) and 5.4 %
+    # (40 °C; 16.2 % / 6.5 % from the last rest sample); 1σ covers 86 % / 88 %, 2σ 100 % / 88 %
+    assert np.mean(np.abs(errors)) < (0.13 if temp == "10c" else 0.07)
+    assert np.mean(np.asarray(z) < 1.0) >= 0.8
+    assert np.mean(np.asarray(z) < 2.0) >= 0.85
 
 
 def _leaf_context(serial: str):  # type: ignore[no-untyped-def]

@@ -149,6 +149,12 @@ def files_cmd(
         "--rest-current-a",
         help="Rest threshold [A] for files without a step column (default C/500 of the rating).",
     ),
+    ocv: Path | None = typer.Option(
+        None,
+        "--ocv",
+        help="OCV table CSV soc,ocv_v (soc 0–1, V of the tested unit: cell table × series "
+        "cells for a module or pack) for the fast estimate; replaces the catalog chemistry's.",
+    ),
     ica_reference: Path | None = typer.Option(
         None,
         "--ica-reference",
@@ -177,6 +183,10 @@ def files_cmd(
                 f"--rest-current-a must be a positive finite number of A (got {rest_current_a})"
             )
         ctx.rest_current_a = rest_current_a
+    if ocv is not None:
+        from packlife.io.ocv_csv import read_ocv_table
+
+        ctx.ocv_soc, ctx.ocv_v = read_ocv_table(ocv)
     if ica_reference is not None:
         ctx.ica_reference = ica_reference_from_file(ica_reference, ctx)
     results: list[dict[str, object]] = []

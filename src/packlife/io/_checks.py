@@ -135,3 +135,19 @@ def first_data_line(path: Path) -> str:
         if line.strip() and not line.lstrip().startswith("#"):
             return line
     return ""
+
+
+def read_small_csv(path: str | Path) -> tuple[Path, pd.DataFrame]:
+    """A small user CSV (``#`` comments, spaces after commas, header names stripped).
+
+    Raises :class:`DataFileError` for a missing, empty or unparseable file.
+    """
+    import io
+
+    checked = check_readable_file(path)
+    try:
+        df = pd.read_csv(io.StringIO(read_text(checked)), comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataFileError(checked, [f"not a readable CSV: {exc}"]) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return checked, df

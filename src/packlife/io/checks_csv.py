@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from packlife.errors import DataFileError
-from packlife.io._checks import check_readable_file, read_text
+from packlife.io._checks import read_small_csv
 
 
 def read_capacity_checks(
@@ -23,14 +23,7 @@ def read_capacity_checks(
     DataFileError
         Missing columns, unparseable dates, SoH outside 0…1.5, non-finite values.
     """
-    import io
-
-    path = check_readable_file(path)
-    try:
-        df = pd.read_csv(io.StringIO(read_text(path)), comment="#", skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataFileError(path, [f"not a readable CSV: {exc}"]) from None
-    df.columns = [str(c).strip() for c in df.columns]
+    path, df = read_small_csv(path)
     problems = [f"column '{c}' is missing" for c in ("serial", "soh") if c not in df]
     if "date" not in df and "day" not in df:
         problems.append("column 'date' (ISO 8601) or 'day' is missing")
