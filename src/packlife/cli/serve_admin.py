@@ -91,6 +91,10 @@ def api_cmd(
             "the web API needs the 'api' extra: pip install 'packlife[api]'"
         ) from None
     host, port = parse_bind(bind, "--bind")
+    if parent_pid is not None:  # started by `serve run`: the control loop has the CPU first
+        import os
+
+        os.nice(10)
     settings = ApiSettings(store_url=_db(db), registry_url=registry_db, parent_pid=parent_pid)
     run_server(settings, host, port)
 

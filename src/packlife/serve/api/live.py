@@ -34,6 +34,7 @@ class LiveView:
         self.run: RunInfo | None = None
         self.state: SiteState | None = None
         self.alarms_open = 0
+        self.overrides: list[Override] = []
         self.version = 0
         self._changed = asyncio.Condition()
         self._last_cycle: tuple[str, int] | None = None
@@ -54,8 +55,18 @@ class LiveView:
         key = (run.run_id, latest.cycle["cycle"]) if latest.cycle else None
         fresh = key != self._last_cycle or bool(new_events)
         self._last_cycle = key
-        self.state = build_state(run, latest, self.access.active_overrides(), self.alarms_open)
+        self.overrides = self.access.active_overrides()
+        self.state = build_state(run, latest, self.overrides, self.alarms_open)
         return fresh
+
+    def active_overrides(self) -> list[Override]:
+        """Overrides in force now, from the last poll (:meth:`refresh_overrides` after a write)."""
+        now = datetime.now(UTC)
+        return [o for o in self.overrides if o.expires_at > now]
+
+    def refresh_overrides(self) -> None:
+        """Re-read the overrides after this process changed them."""
+        self.overrides = self.access.active_overrides()
 
     def _open_alarms(self, run_id: str, acks: dict[int, tuple[str, datetime]]) -> int:
         import sqlalchemy as sa

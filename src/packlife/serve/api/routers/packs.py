@@ -35,6 +35,10 @@ def _out(o: Override) -> OverrideOut:
     return OverrideOut(**o.__dict__)
 
 
+def _changed(request: Request) -> None:
+    request.app.state.live.refresh_overrides()
+
+
 def _active(request: Request, kind: str, i: int) -> dict[str, object] | None:
     for o in _access(request).active_overrides():
         if o.kind == kind and o.pack_index == i:
@@ -63,6 +67,7 @@ def isolate(
     _pack(request, i)
     before = _active(request, "isolate", i)
     o = _access(request).set_override("isolate", i, body.ttl_s, user.name)
+    _changed(request)
     after = _out(o)
     _access(request).record(user, "isolate", f"pack {i}", before, after.model_dump(mode="json"))
     return after
@@ -74,6 +79,7 @@ def rejoin(request: Request, user: Operator, i: int = PackIndex) -> Cleared:
     _pack(request, i)
     before = _active(request, "isolate", i)
     cleared = _access(request).clear_override("isolate", i)
+    _changed(request)
     _access(request).record(user, "rejoin", f"pack {i}", before, None)
     return Cleared(cleared=cleared)
 
@@ -88,6 +94,7 @@ def set_limit(
     o = _access(request).set_override(
         "limit", i, body.ttl_s, user.name, body.max_discharge_power_w, body.max_charge_power_w
     )
+    _changed(request)
     after = _out(o)
     _access(request).record(user, "limit", f"pack {i}", before, after.model_dump(mode="json"))
     return after
@@ -99,6 +106,7 @@ def clear_limit(request: Request, user: Operator, i: int = PackIndex) -> Cleared
     _pack(request, i)
     before = _active(request, "limit", i)
     cleared = _access(request).clear_override("limit", i)
+    _changed(request)
     _access(request).record(user, "clear limit", f"pack {i}", before, None)
     return Cleared(cleared=cleared)
 
@@ -106,4 +114,4 @@ def clear_limit(request: Request, user: Operator, i: int = PackIndex) -> Cleared
 @router.get("/overrides", response_model=list[OverrideOut])
 def list_overrides(request: Request, _user: Viewer) -> list[OverrideOut]:
     """Overrides in force now (expired ones are gone)."""
-    return [_out(o) for o in _access(request).active_overrides()]
+    return [_out(o) for o in request.app.state.live.active_overrides()]
