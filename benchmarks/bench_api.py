@@ -63,7 +63,8 @@ def _lateness_ms(store: TelemetryStore, start: datetime, end: datetime) -> np.nd
 def _wrk(base: str, key: str, seconds: int, connections: int, lua: Path) -> dict[str, float]:
     lua.write_text(LUA % (", ".join(f'"{p}"' for p in PATHS), key))
     out = subprocess.run(
-        ["nice", "-n", "10", "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua), base],
+        ["nice", "-n", "10", "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+         "-s", str(lua), base],
         capture_output=True, text=True, check=True,
     ).stdout
     print(out)
