@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ pytest.importorskip("pymodbus", reason="needs the 'serve' extra (pymodbus)")
 
 from packlife.serve.app import build_runtime
 from packlife.serve.runtime import Runtime
-from packlife.serve.store import TelemetryStore
+from packlife.serve.store import EvseRow, PackRow, RunInfo, TelemetryStore
 from packlife.serve.virtual.site import VirtualSite
 from packlife.site.scenario import Scenario, load_scenario
 from packlife.site.sessions import Session
 
+#: Size of the synthetic run that :func:`fill_store` writes.
+N_PACKS, N_EVSES, N_CYCLES = 3, 2, 20
 PERIOD_S = 0.05
 TIME_SCALE = 1200.0  # one 60 s engine step per cycle
 
@@ -82,3 +85,24 @@ async def wait_cycles(rt: Runtime, n: int, timeout_s: float = 10.0) -> None:
     async with asyncio.timeout(timeout_s):
         while rt.stats.cycles < target:
             await asyncio.sleep(PERIOD_S / 5)
+
+
+def fill_store(url: str, run_id: str = "r1", fresh: bool = True) -> TelemetryStore:
+    """A store with a run of ``N_CYCLES`` 1-s cycles ending now (``fresh``) or an hour ago."""
+    store = TelemetryStore(url)
+    end = datetime.now(UTC) - (timedelta(0) if fresh else timedelta(hours=1))
+    start = end - timedelta(seconds=N_CYCLES - 1)
+    store.write_run(
+        RunInfo(run_id, "test-site", "Europe/London", 1.0, start,
+                tuple(f"P{i}" for i in range(N_PACKS)), N_EVSES, ("grid",))
+    )
+    for c in range(N_CYCLES):
+        at = start + timedelta(seconds=c)
+        packs = [PackRow(i, f"P{i}", 1000.0 * (i + 1), 1000.0 * (i + 1), 0.5 - 0.01 * c, 0.8,
+                         25.0, 0) for i in range(N_PACKS)]
+        evses = [EvseRow(0, 6000.0, 6000.0, "s1", 0.3, 20_000.0, 7200.0),
+                 EvseRow(1, 0.0, 0.0, None, None, None, None)]
+        store.write_cycle(run_id, c, at, float(c), 0.001, 6000.0, 6000.0, {"grid": 0.0},
+                          packs, evses)
+    store.event(run_id, start, "alarm", "pack[2] P2", "data stale (link lost): limit 0 W")
+    return store
