@@ -69,3 +69,22 @@ def test_postgres_store(pg_url: str) -> None:
         _exercise(store)
     finally:
         store.close()
+
+
+def test_a_store_of_an_older_packlife_gains_the_isolated_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # the pack table as packlife 0.1 created it
+        conn.exec_driver_sql(
+            "CREATE TABLE serve_pack_telemetry (run_id VARCHAR(64), cycle INTEGER, pack_index "
+            "INTEGER, serial VARCHAR(128) NOT NULL, measured_at DATETIME NOT NULL, power_w FLOAT, "
+            "setpoint_w FLOAT NOT NULL, soc FLOAT, soh FLOAT, temperature_c FLOAT, alarms INTEGER "
+            "NOT NULL, PRIMARY KEY (run_id, cycle, pack_index))"
+        )
+    engine.dispose()
+    store = TelemetryStore(url)
+    try:
+        _exercise(store)
+        assert store.read_pack_rows("r1")[0]["isolated"] is False
+    finally:
+        store.close()

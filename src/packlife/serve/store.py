@@ -159,6 +159,18 @@ class TelemetryStore:
         )
         self.metadata = md
         md.create_all(self.engine)
+        self._add_missing_columns(sa)
+
+    def _add_missing_columns(self, sa: Any) -> None:
+        """Bring a store written by packlife ≤ 0.1 up to date (``isolated`` per pack row)."""
+        cols = {c["name"] for c in sa.inspect(self.engine).get_columns("serve_pack_telemetry")}
+        if "isolated" not in cols:
+            log.warning("telemetry store %s: adding column serve_pack_telemetry.isolated", self.url)
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "ALTER TABLE serve_pack_telemetry ADD COLUMN isolated BOOLEAN NOT NULL "
+                    "DEFAULT FALSE"
+                )
 
     def write_run(self, info: RunInfo) -> None:
         """Describe a starting run (``serve_runs``)."""
