@@ -253,45 +253,26 @@ class TelemetryStore:
                 {"run_id": run_id, "at": at, "kind": kind, "device": device, "message": message},
             )
 
+    def _read(self, table: Any, run_id: str, *order: Any) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(table.select().where(table.c.run_id == run_id).order_by(*order))
+            return [dict(r._mapping) for r in rows]
+
     def read_events(self, run_id: str) -> list[dict[str, Any]]:
         """Events of a run in the order they were stored."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                self.events.select()
-                .where(self.events.c.run_id == run_id)
-                .order_by(self.events.c.id)
-            )
-            return [dict(r._mapping) for r in rows]
+        return self._read(self.events, run_id, self.events.c.id)
 
     def read_pack_rows(self, run_id: str) -> list[dict[str, Any]]:
         """Pack telemetry of a run ordered by cycle and pack."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                self.packs.select()
-                .where(self.packs.c.run_id == run_id)
-                .order_by(self.packs.c.cycle, self.packs.c.pack_index)
-            )
-            return [dict(r._mapping) for r in rows]
+        return self._read(self.packs, run_id, self.packs.c.cycle, self.packs.c.pack_index)
 
     def read_cycles(self, run_id: str) -> list[dict[str, Any]]:
         """Cycle rows of a run ordered by cycle."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                self.cycles.select()
-                .where(self.cycles.c.run_id == run_id)
-                .order_by(self.cycles.c.cycle)
-            )
-            return [dict(r._mapping) for r in rows]
+        return self._read(self.cycles, run_id, self.cycles.c.cycle)
 
     def read_evse_rows(self, run_id: str) -> list[dict[str, Any]]:
         """EVSE telemetry of a run ordered by cycle and EVSE."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                self.evses.select()
-                .where(self.evses.c.run_id == run_id)
-                .order_by(self.evses.c.cycle, self.evses.c.evse_index)
-            )
-            return [dict(r._mapping) for r in rows]
+        return self._read(self.evses, run_id, self.evses.c.cycle, self.evses.c.evse_index)
 
     def close(self) -> None:
         """Release the connection pool."""

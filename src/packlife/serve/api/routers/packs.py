@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException, Path, Request, status
 
-from packlife.serve.access import AccessStore, Override
+from packlife.serve.access import AccessStore, Override, User
 from packlife.serve.api.auth import Operator, Viewer
 from packlife.serve.api.routers.site import site_state
 from packlife.serve.api.schemas import (
@@ -58,30 +60,42 @@ def get_pack(request: Request, _user: Viewer, i: int = PackIndex) -> PackState:
     return _pack(request, i)
 
 
+def _put(
+    request: Request, user: User, kind: Literal["isolate", "limit"], i: int, ttl_s: float,
+    caps: tuple[float | None, float | None] = (None, None),
+) -> OverrideOut:
+    """Put an override in force (replacing one of its kind), audited with before and after."""
+    _pack(request, i)
+    before = _active(request, kind, i)
+    after = _out(_access(request).set_override(kind, i, ttl_s, user.name, *caps))
+    _changed(request)
+    _access(request).record(user, kind, f"pack {i}", before, after.model_dump(mode="json"))
+    return after
+
+
+def _end(request: Request, user: User, kind: str, action: str, i: int) -> Cleared:
+    """End an override now, audited."""
+    _pack(request, i)
+    before = _active(request, kind, i)
+    cleared = _access(request).clear_override(kind, i)
+    _changed(request)
+    _access(request).record(user, action, f"pack {i}", before, None)
+    return Cleared(cleared=cleared)
+
+
 @router.post("/packs/{i}/isolate", response_model=OverrideOut)
 def isolate(
     request: Request, body: IsolateRequest, user: Operator, i: int = PackIndex
 ) -> OverrideOut:
     """Take a pack out of the allocation (0 W, contactor opened) for ``ttl_s``; renew by
     sending it again."""
-    _pack(request, i)
-    before = _active(request, "isolate", i)
-    o = _access(request).set_override("isolate", i, body.ttl_s, user.name)
-    _changed(request)
-    after = _out(o)
-    _access(request).record(user, "isolate", f"pack {i}", before, after.model_dump(mode="json"))
-    return after
+    return _put(request, user, "isolate", i, body.ttl_s)
 
 
 @router.post("/packs/{i}/rejoin", response_model=Cleared)
 def rejoin(request: Request, user: Operator, i: int = PackIndex) -> Cleared:
     """End an isolation now (the pack rejoins when its data are fresh and without alarm)."""
-    _pack(request, i)
-    before = _active(request, "isolate", i)
-    cleared = _access(request).clear_override("isolate", i)
-    _changed(request)
-    _access(request).record(user, "rejoin", f"pack {i}", before, None)
-    return Cleared(cleared=cleared)
+    return _end(request, user, "isolate", "rejoin", i)
 
 
 @router.put("/packs/{i}/limit", response_model=OverrideOut)
@@ -89,26 +103,14 @@ def set_limit(
     request: Request, body: LimitRequest, user: Operator, i: int = PackIndex
 ) -> OverrideOut:
     """Cap a pack's discharge and charge power [W] for ``ttl_s``."""
-    _pack(request, i)
-    before = _active(request, "limit", i)
-    o = _access(request).set_override(
-        "limit", i, body.ttl_s, user.name, body.max_discharge_power_w, body.max_charge_power_w
-    )
-    _changed(request)
-    after = _out(o)
-    _access(request).record(user, "limit", f"pack {i}", before, after.model_dump(mode="json"))
-    return after
+    caps = (body.max_discharge_power_w, body.max_charge_power_w)
+    return _put(request, user, "limit", i, body.ttl_s, caps)
 
 
 @router.delete("/packs/{i}/limit", response_model=Cleared)
 def clear_limit(request: Request, user: Operator, i: int = PackIndex) -> Cleared:
     """End a power cap now."""
-    _pack(request, i)
-    before = _active(request, "limit", i)
-    cleared = _access(request).clear_override("limit", i)
-    _changed(request)
-    _access(request).record(user, "clear limit", f"pack {i}", before, None)
-    return Cleared(cleared=cleared)
+    return _end(request, user, "limit", "clear limit", i)
 
 
 @router.get("/overrides", response_model=list[OverrideOut])
