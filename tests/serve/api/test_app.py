@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -219,3 +220,19 @@ def test_health_reports_a_stopped_loop_as_stale(tmp_path: object) -> None:
         h = c.get("/health").json()
     assert h["stale"] is True and h["last_cycle_age_s"] > 3500
     assert set(h) == {"status", "run_id", "last_cycle_age_s", "stale"}
+
+
+def test_registry_look_up_of_a_site_pack(store_url: str, keys: Keys, tmp_path: Path) -> None:
+    from packlife.registry.db import init_db
+    from packlife.registry.service import register_battery
+    from packlife.serve.api.app import ApiSettings, create_app
+
+    registry = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    init_db(registry)
+    register_battery(registry, "P0", "range_rover_phev_p440e", actor="test")
+    app = create_app(ApiSettings(store_url=store_url, registry_url=registry))
+    with TestClient(app) as c:
+        got = c.get("/api/v1/registry/packs/P0", headers=keys.header("viewer"))
+        missing = c.get("/api/v1/registry/packs/P9", headers=keys.header("viewer"))
+    assert got.status_code == 200 and got.json()["serial"] == "P0"
+    assert missing.status_code == 404 and "unknown battery serial" in missing.json()["detail"]
