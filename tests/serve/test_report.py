@@ -21,7 +21,7 @@ def test_report_tables_and_energies(tmp_path: Path) -> None:
     store = fill_store(f"sqlite:///{tmp_path / 's.db'}")
     summary = write_report(store, tmp_path / "out", "csv", None, None, None)["r1"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "cycles.csv", "events.csv", "evses.csv", "packs.csv", "summary.json"]
+        "cycles.csv", "events.csv", "evses.csv", "packs.csv", "report.html", "summary.json"]
     # 20 cycles 1 s apart at 6 kW held: 19 s × 6 kW
     assert summary["bess_discharged_wh"] == pytest.approx(19 * 6000.0 / 3600.0, rel=1e-12)
     assert summary["to_vehicles_wh"] == pytest.approx(19 * 6000.0 / 3600.0, rel=1e-12)
@@ -52,3 +52,13 @@ def test_empty_period_is_refused_and_writes_nothing(tmp_path: Path) -> None:
         write_report(store, tmp_path / "none", "csv", None, future, None)
     assert not (tmp_path / "none").exists()
     assert isinstance(store, TelemetryStore)
+
+
+def test_report_page_escapes_store_text(tmp_path: Path) -> None:
+    store = fill_store(f"sqlite:///{tmp_path / 's.db'}")
+    store.event("r1", datetime.now(UTC), "operator", "pack[0] <b>P0</b>", "</script><script>x()")
+    write_report(store, tmp_path / "out", "csv", None, None, None)
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "&lt;/script&gt;&lt;script&gt;x()" in page and "<b>P0</b>" not in page
+    assert page.count("<script") == 3  # the data block, uPlot, the chart code: nothing injected
+    assert "uPlot" in page and '"bess_kw": [6.0' in page

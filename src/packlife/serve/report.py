@@ -1,4 +1,5 @@
-"""``packlife serve report``: a past period of a live site from its store — tables and a summary.
+"""``packlife serve report``: a past period of a live site from its store — tables, a summary
+(``summary.json``) and a page with charts (``report.html``).
 
 Energies are integrated over the *site* clock (``site_time_s``: wall seconds on a real site,
 simulated seconds on a time-scaled virtual one), each cycle's power held until the next cycle
@@ -18,6 +19,7 @@ import pandas as pd
 from packlife.atomic import write_folder
 from packlife.errors import PacklifeError
 from packlife.serve.history import Format, period_frame
+from packlife.serve.report_html import render
 from packlife.serve.store import TelemetryStore
 
 TABLE_NAMES = ("cycles", "packs", "evses", "events")
@@ -102,5 +104,7 @@ def write_report(
         else:
             writers[f"{name}.parquet"] = lambda p, f=frame: f.to_parquet(p, index=False)
     writers["summary.json"] = lambda p: Path(p).write_text(json.dumps(summary, indent=2) + "\n")
+    page = render(summary, frames)
+    writers["report.html"] = lambda p: Path(p).write_text(page, encoding="utf-8")
     write_folder(out_dir, writers)
     return summary
