@@ -14,8 +14,10 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 import pytest
@@ -97,7 +99,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS,
+                           env={**os.environ, "TZ": "America/Chicago"})  # not the site's zone
     try:
         yield b
     finally:
@@ -148,6 +151,11 @@ def test_operator_sees_live_values_and_isolates_a_pack(browser: Any, site: Site,
 
 def test_viewer_sees_no_controls_and_is_refused(browser: Any, site: Site) -> None:
     page = _login(browser, site, "viewer")
+    # times in the site's zone (jlr-test-site: Europe/London), whatever the browser's zone
+    sync_api.expect(page.locator("#tz")).to_have_text("Europe/London")
+    shown = datetime.strptime(page.get_by_test_id("clock").inner_text(), "%d/%m/%Y, %H:%M:%S")
+    local = datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    assert abs((local - shown).total_seconds()) < 5
     sync_api.expect(page.locator("#packs tbody tr")).to_have_count(7)
     assert page.locator("button[data-testid^=isolate-]").count() == 0
     assert page.locator("th.op").is_hidden()

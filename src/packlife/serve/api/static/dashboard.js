@@ -20,7 +20,7 @@ function kw(w) { return w === null || w === undefined ? "–" : (w / 1000).toFix
 function pct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + " %"; }
 function fmtTime(iso) {
   if (!iso) return "–";
-  return new Intl.DateTimeFormat("en-GB", { timeZone: zone, dateStyle: "short", timeStyle: "medium" })
+  return new Intl.DateTimeFormat("en-GB", { timeZone: chartZone(), dateStyle: "short", timeStyle: "medium" })
     .format(new Date(iso));
 }
 
@@ -129,12 +129,17 @@ async function loadHistory() {
   chartData = [h.measured_at.map((t) => Date.parse(t) / 1000), h.bess_power_w.map((w) => w / 1000), h.outputs_power_w.map((w) => w / 1000)];
   const opts = {
     width: Math.min(window.innerWidth - 60, 1100), height: 260,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), zone.includes("/") ? zone : "Etc/UTC"),
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), chartZone()),
     series: [{}, { label: "BESS [kW]", stroke: "#2f6fb3" }, { label: "to vehicles [kW]", stroke: "#2f7d4f" }],
     axes: [{}, { label: "kW" }],
   };
   if (chart) chart.destroy();
   chart = new uPlot(opts, chartData, $("chart"));
+}
+
+function chartZone() {
+  // an IANA zone, or a UTC offset such as +01:00 (Intl accepts offsets in current browsers)
+  try { new Intl.DateTimeFormat("en", { timeZone: zone }); return zone; } catch (e) { return "UTC"; }
 }
 
 function appendChart(s) {
