@@ -127,7 +127,7 @@ def start_api(store_url: str, bind: tuple[str, int], registry_url: str | None) -
         import uvicorn  # noqa: F401
     except ImportError:
         raise PacklifeError(
-            "the web API needs the 'api' extra: pip install 'packlife[api]' (or --api off)"
+            "the web API needs the 'api' extra: pip install 'packlife[api,db]' (or --api off)"
         ) from None
     cmd = [sys.executable, "-m", "packlife.cli.main", "serve", "api", "--db", store_url]
     cmd += ["--bind", f"{bind[0]}:{bind[1]}", "--parent-pid", str(os.getpid())]

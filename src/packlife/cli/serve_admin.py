@@ -88,7 +88,7 @@ def api_cmd(
         from packlife.serve.api.app import ApiSettings, run_server
     except ImportError:
         raise PacklifeError(
-            "the web API needs the 'api' extra: pip install 'packlife[api]'"
+            "the web API needs the 'api' extra: pip install 'packlife[api,db]'"
         ) from None
     host, port = parse_bind(bind, "--bind")
     if parent_pid is not None:  # started by `serve run`: the control loop has the CPU first

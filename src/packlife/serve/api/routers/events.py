@@ -35,7 +35,7 @@ def _events(rows: list[dict[str, Any]], access: AccessStore) -> list[Event]:
 def list_events(
     request: Request,
     _user: Viewer,
-    after_id: int = Query(0, ge=0, description="only events with a larger id"),
+    after_id: int = Query(0, ge=0, le=2**62, description="only events with a larger id"),
     limit: int = Query(200, ge=1, le=5000),
     kind: str | None = Query(None, max_length=32, description="alarm, operator, rejoin, …"),
 ) -> list[Event]:
