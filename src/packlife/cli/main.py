@@ -41,7 +41,7 @@ EXTRA_OF_MODULE = {
     "sqlalchemy": "db", "alembic": "db", "psycopg": "db",
     "highspy": "opt", "pvlib": "opt",
     "galvani": "grading", "newarenda": "grading", "impedance": "eis",
-    "fastapi": "api", "uvicorn": "api", "httpx": "api",
+    "fastapi": "api", "uvicorn": "api", "uvloop": "api", "httptools": "api",
     "ocpp": "serve", "pymodbus": "serve", "paho": "serve", "aiomqtt": "serve",
     "websockets": "serve", "sunspec2": "serve",
     "dask": "fleet", "distributed": "fleet", "matplotlib": "fleet",
