@@ -76,12 +76,21 @@ def test_res_that_is_not_an_access_database(tmp_path: Path) -> None:
         read_any(p)
 
 
+def test_cut_copy_is_refused_before_mdb_export(tmp_path: Path) -> None:
+    # mdbtools 1.0 mdb-export loops without end on some cut copies (seen on 77,761 bytes)
+    p = tmp_path / "cut.res"
+    p.write_bytes(RES.read_bytes()[:77_761])
+    with pytest.raises(DataFileError, match=r"cut\.res: truncated MS Access database"):
+        read_any(p)
+
+
 @needs_mdbtools
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])
 def test_damaged_database_is_refused(tmp_path: Path, damage: str) -> None:
     raw = RES.read_bytes()
     p = tmp_path / f"{damage}.res"
-    # the overwritten copy still opens: mdb-export exits 0 with warnings and loses rows
+    # cut at a page boundary, or overwritten: mdb-export exits 0 with errors or warnings on
+    # stderr and rows missing
     p.write_bytes(
         raw[: len(raw) // 2]
         if damage == "truncated"
