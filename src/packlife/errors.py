@@ -28,6 +28,12 @@ class DataFileError(PacklifeError):
         super().__init__(f"{self.path}: {joined}")
 
 
+class MissingToolError(PacklifeError):
+    """A program or optional package that reading the input needs is not installed (e.g.
+    ``mdb-export`` for Arbin ``.res`` files). Unlike a bad file, it stops a whole batch: every
+    further file of that kind would fail the same way (exit status 2, with the install hint)."""
+
+
 class ConsistencyError(PacklifeError, ValueError):
     """Parameters that are individually valid but impossible together."""
 

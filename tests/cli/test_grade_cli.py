@@ -332,3 +332,76 @@ def test_bad_ocv_file_exits_2_naming_file_and_field(
     code, _, err = run_inproc(capsys, monkeypatch, p, "--ocv", table)
     assert code == 2
     assert "my_ocv.csv" in err and field in " ".join(err.split())
+
+
+RES = Path(__file__).parents[1] / "data" / "cycler_formats" / "navani_arbin_example.res"
+needs_mdbtools = pytest.mark.skipif(
+    shutil.which("mdb-export") is None,
+    reason="mdb-export is not installed (Debian/Ubuntu: apt-get install mdbtools)",
+)
+
+
+@needs_mdbtools
+def test_real_arbin_res_graded_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = tmp_path / "bms.json"
+    history.write_text(
+        json.dumps(
+            {
+                "serial": "navani_arbin_example",
+                "pack_voltage_v": 3.87,
+                "min_cell_voltage_v": 3.87,
+                "max_cell_voltage_v": 3.87,
+                "cycle_count": 4,
+                "manufacture_date": "2023-07-01",
+            }
+        )
+    )
+    args = (RES, "--rated-capacity-ah", "0.0005", "--json")
+    code, out, err = run_inproc(capsys, monkeypatch, *args, "--history", history)
+    assert code == 0, err
+    (r,) = json.loads(out)
+    assert r["format"] == "arbin_res" and r["capacity_method"] == "full_cc_discharge"
+    # median of Arbin's own counters at the end of the 4 discharges (0.4752, 0.4744, 0.4740,
+    # 0.4737 mAh, see tests/io/test_arbin_res.py)
+    assert r["capacity_ah"] == pytest.approx((4.74353299947e-4 + 4.74001533123e-4) / 2, rel=1e-5)
+    (group,) = r["capacity_by_rate"]
+    assert group["n"] == 4 and group["c_rate"] == pytest.approx(86.55e-6 / 0.0005, rel=1e-3)
+    assert r["soh"] == pytest.approx(0.9484, abs=1e-4)
+    assert r["grade"] == "A", r["reasons"]
+    # without a rating: a capacity, no SoH and the reason why
+    code, out, err = run_inproc(capsys, monkeypatch, RES, "--json")
+    (r,) = json.loads(out)
+    assert code == 0 and r["capacity_ah"] == pytest.approx(4.7418e-4, rel=1e-4)
+    assert r["soh"] is None and "soh not computed: give --rated-capacity-ah" in r["reasons"][-1]
+
+
+def test_arbin_res_without_mdb_export_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv = tmp_path / "cell.csv"
+    csv.write_text("time_s,current_a,voltage_v\n0,0,3.9\n1,1,3.8\n")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mdb-export anywhere
+    code, out, err = run_inproc(capsys, monkeypatch, csv, RES, "--json")
+    # a missing program stops the batch: every .res file would fail the same way
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "apt-get install mdbtools" in " ".join(err.split())
+
+
+@needs_mdbtools
+def test_corrupt_arbin_res_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "channel12.res"
+    raw = RES.read_bytes()
+    bad.write_bytes(raw[: len(raw) // 2])
+    # as a file to grade: an error row naming it, the batch goes on (exit 1, like any bad file)
+    code, out, err = run_inproc(capsys, monkeypatch, bad, RES, "--json")
+    assert code == 1 and "Traceback" not in err
+    rows = {Path(r["file"]).name: r for r in json.loads(out)}
+    assert "channel12.res: not a readable Arbin .res database" in rows["channel12.res"]["error"]
+    assert rows[RES.name]["capacity_method"] == "full_cc_discharge"
+    # as the one reference file of the run: exit 2 naming it
+    code, _, err = run_inproc(capsys, monkeypatch, RES, "--ica-reference", bad)
+    assert code == 2 and "channel12.res" in err and "Traceback" not in err

@@ -102,13 +102,6 @@ def test_neware_nda_variable_record_interval() -> None:
     assert dt[dt > 0].min() == pytest.approx(0.1, abs=0.01)
 
 
-def test_arbin_res_is_refused_with_a_hint(tmp_path: Path) -> None:
-    p = tmp_path / "test.res"
-    p.write_bytes(b"\x00\x01\x00\x00Standard Jet DB\x00")
-    with pytest.raises(DataFileError, match="export the test to CSV"):
-        read_any(p)
-
-
 def test_corrupted_gzip(tmp_path: Path) -> None:
     p = tmp_path / "broken.csv.gz"
     raw = (D / "bdt_arbin_example.csv.gz").read_bytes()

@@ -125,7 +125,7 @@ def files_cmd(
     fmt: str = typer.Option(
         "auto",
         "--format",
-        help="auto|generic|arbin|maccor|bitrode|biologic|biologic_mpt|neware|neware_csv|bms|eis",
+        help="auto|generic|arbin|arbin_res|maccor|bitrode|biologic|biologic_mpt|neware|neware_csv|bms|eis",
     ),
     rated_capacity_ah: float | None = typer.Option(
         None,

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from packlife.chemistry.schema import ParameterSet
-from packlife.errors import PacklifeError
+from packlife.errors import MissingToolError, PacklifeError
 from packlife.grading.capacity import CapacityAssessment, assess_capacity
 from packlife.grading.estimators import (
     COULOMB_REL_UNCERTAINTY,
@@ -514,6 +514,8 @@ def grade_file(
         if fmt == "eis" or (fmt == "auto" and path.is_file() and is_eis_file(path)):
             return grade_spectra(path, ctx, serial)
         return grade_record(read_any(path, fmt), ctx, serial)
+    except MissingToolError:
+        raise  # not this file's fault: every file of its kind would fail the same way
     except PacklifeError as exc:
         return [
             {

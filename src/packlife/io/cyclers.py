@@ -123,6 +123,24 @@ def read_arbin_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     current (see :mod:`packlife.grading.steps`)."""
     path = check_readable_file(path)
     df = _frame(read_text(path), path)
+    kind = "arbin" if _find(list(df.columns), "datapoint") is not None else "battery_archive"
+    return arbin_canonical(df, path, {"format": kind})
+
+
+def arbin_canonical(
+    df: pd.DataFrame, path: Path, meta: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Map a table with Arbin's column names to the canonical frame (shared by the CSV and the
+    ``.res`` reader): ``Test_Time`` [s] → ``time_s``, ``Current`` [A, charge positive] →
+    ``current_a`` (discharge positive), ``Voltage`` [V], and where present ``Step_Index`` →
+    ``step``, ``Cycle_Index`` → ``cycle``, ``Step_Time`` [s], ``Discharge_Capacity`` [Ah, reset
+    per cycle] → ``discharge_counter_ah`` and a temperature column [°C].
+
+    Raises
+    ------
+    DataFileError
+        If ``Test_Time``, ``Current`` or ``Voltage`` is missing, or a value is not usable.
+    """
     cols = list(df.columns)
     t, i, v = _find(cols, "testtime"), _find(cols, "current"), _find(cols, "voltage")
     missing = [n for n, f in (("Test_Time", t), ("Current", i), ("Voltage", v)) if f is None]
@@ -150,8 +168,7 @@ def read_arbin_csv(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             ),
         },
     )
-    kind = "arbin" if _find(cols, "datapoint") is not None else "battery_archive"
-    return _finish(out, path, {"format": kind, "sign_flipped": True})
+    return _finish(out, path, meta | {"sign_flipped": True})
 
 
 # ---------------------------------------------------------------- Maccor text

@@ -10,6 +10,7 @@ import pandas as pd
 
 from packlife.errors import DataFileError, PacklifeError
 from packlife.io._checks import check_readable_file
+from packlife.io.arbin_res import looks_like_access_db, read_arbin_res
 from packlife.io.biologic import looks_like_biologic, read_biologic
 from packlife.io.bitrode import looks_like_bitrode, read_bitrode
 from packlife.io.bms import BmsSnapshot, looks_like_bms, read_bms
@@ -33,6 +34,7 @@ Format = Literal[
     "biologic",
     "biologic_mpt",
     "arbin",
+    "arbin_res",
     "maccor",
     "neware",
     "neware_csv",
@@ -45,6 +47,7 @@ _READERS = {
     "biologic": read_biologic,
     "biologic_mpt": read_mpt,
     "arbin": read_arbin_csv,
+    "arbin_res": read_arbin_res,
     "maccor": read_maccor,
     "neware": read_neware,
     "neware_csv": read_neware_csv,
@@ -74,13 +77,11 @@ def detect_format(path: str | Path) -> str:
     """
     path = check_readable_file(path)
     if path.suffix.lower() == ".res":
-        raise DataFileError(
-            path,
-            [
-                "Arbin .res files are MS Access databases, not read here: export the test to CSV "
-                "from Arbin MITS/Data Watcher (Step_Index, Cycle_Index, Current, Voltage, ...)"
-            ],
-        )
+        if not looks_like_access_db(path):
+            raise DataFileError(
+                path, ["a .res file that is not an MS Access database (Arbin .res files are)"]
+            )
+        return "arbin_res"
     if path.suffix.lower() == ".mpr" or looks_like_biologic(path):
         return "biologic"
     if looks_like_neware(path):
@@ -104,8 +105,9 @@ def detect_format(path: str | Path) -> str:
         path,
         [
             "unknown format: expected a generic CSV with header time_s,current_a,voltage_v, "
-            "an Arbin / Battery Archive CSV, a Maccor text export, a Bitrode CSV, a BioLogic "
-            ".mpr/.mpt, a Neware .nda/.ndax or CSV, or a BMS snapshot JSON/CSV (or pass --format)"
+            "an Arbin .res or CSV, a Battery Archive CSV, a Maccor text export, a Bitrode CSV, "
+            "a BioLogic .mpr/.mpt, a Neware .nda/.ndax or CSV, or a BMS snapshot JSON/CSV "
+            "(or pass --format)"
         ],
     )
 
