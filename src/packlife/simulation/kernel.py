@@ -75,8 +75,11 @@ N_S = 16
 (
     A_E_DIS_WH, A_E_CH_WH, A_BUS_WH, A_CONV_WH, A_OHMIC_WH, A_POL_WH, A_ENTROPIC_WH, A_SD_WH,
     A_FADE_WH, A_AH, A_T_MAX, A_SOC_MIN, A_OVERTEMP_S, A_DEEP_S,
-) = range(14)
-N_A = 14
+    A_P_DIS_MAX_W, A_P_CH_MAX_W, A_BUS_MAX_W, A_V_MEAN_MIN, A_V_MEAN_MAX,
+) = range(19)
+N_A = 19
+# (A_P_*_MAX_W: largest terminal power of a step per direction; A_BUS_MAX_W: largest bus power
+# magnitude; A_V_MEAN_*: extremes of the step-mean terminal voltage over steps with current.)
 
 # ---- per-system accumulators: B[n_sys, N_B] (Wh) ----
 B_REQ_DIS_WH, B_REQ_CH_WH, B_DEL_DIS_WH, B_DEL_CH_WH, B_UNMET_DIS_WH, B_UNMET_CH_WH = range(6)
@@ -285,46 +288,46 @@ def voltage_limited_power_w(
         if not mag > 0.0:
             return 0.0
         g, dg = _mean_voltage_excess(p, s, c, soc_tab, dsoc, base_v, r_ohm, sign * mag)
-    return max((v_limit + g) * mag, 0.0)
+    return float(max((v_limit + g) * mag, 0.0))
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def bus_limit_why(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
-    derate: float, dt_s: float, discharge: bool,
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, derate: float,
+    dt_s: float, discharge: bool,
 ) -> tuple[float, int]:
     """Bus-side power limit of a joined pack in one direction [W] and what sets it (``SH_*``).
 
     The battery-side limit is the least of the voltage and derated current limits, the pack's
     power rating at its actual voltage (both scaled by SoH and derating) and the SoC window
-    within this step (``energy_wh``: usable energy in that direction); the converter then
-    passes at most its rating, and is switched off below its minimum operating power.
+    within this step; the converter then passes at most its rating, and is switched off below
+    its minimum operating power.
 
     The voltage limit holds for the step's *mean* terminal voltage, with the RC voltages' and
     the OCV's exact means over the step (:func:`voltage_limited_power_w`); from the state at the
     start the mean voltage fell up to ~1 % below the minimum within a step, and with the OCV
     linear in the step's SoC change up to 0.5 % (60-s steps on the Leaf's steep low-SoC OCV).
+    The SoC window is a current limit — the current that ends the step at the window's edge —
+    at which the same function gives the exact mean power (an estimate from the state at the
+    start, without the RC voltages' growth, overshot the window on 900-s steps).
     """
-    ocv = c[C_OCV_T]
-    r0 = c[C_R0]
-    vrc = s[S_V1] + s[S_V2]
     soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
+    dsoc = dt_s / (3600.0 * s[S_CAP_AH])
     if discharge:
-        p_el = voltage_limited_power_w(
-            p, s, c, soc_tab, dt_s, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True
-        )
-        p_el = min(p_el, p[P_P_DIS_MAX_W] * soh * derate)
-        # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
-        p_e = energy_wh * 3600.0 / dt_s
-        a2 = r0 / (ocv * ocv)
-        b1 = 1.0 + max(vrc, 0.0) / ocv
-        p_soc = 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e))
+        i_max = p[P_I_DIS_MAX] * soh * derate
+        v_limit = p[P_V_MIN]
+        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, v_limit, i_max, True),
+                   p[P_P_DIS_MAX_W] * soh * derate)
+        i_soc = max(s[S_SOC] - p[P_SOC_MIN], 0.0) / dsoc
     else:
-        p_el = voltage_limited_power_w(
-            p, s, c, soc_tab, dt_s, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False
-        )
-        p_el = min(p_el, p[P_P_CH_MAX_W] * soh * derate)
-        p_soc = energy_wh * 3600.0 / dt_s
+        i_max = p[P_I_CH_MAX] * soh * derate
+        v_limit = p[P_V_MAX]
+        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, v_limit, i_max, False),
+                   p[P_P_CH_MAX_W] * soh * derate)
+        i_soc = max(p[P_SOC_MAX] - s[S_SOC], 0.0) / dsoc
+    p_soc = p_el
+    if i_soc < i_max:
+        p_soc = voltage_limited_power_w(p, s, c, soc_tab, dt_s, v_limit, i_soc, discharge)
     why = SH_ELECTRICAL if p_el <= p_soc else SH_SOC_WINDOW
     rated = p[P_CONV_RATED_W]
     bus = bus_limit_from_battery_limit_w(
@@ -340,11 +343,11 @@ def bus_limit_why(
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _bus_limit_w(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
-    derate: float, dt_s: float, discharge: bool,
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, derate: float,
+    dt_s: float, discharge: bool,
 ) -> float:
     """Bus-side power limit of a joined pack in one direction [W] (:func:`bus_limit_why`)."""
-    return bus_limit_why(p, s, c, soc_tab, energy_wh, derate, dt_s, discharge)[0]
+    return bus_limit_why(p, s, c, soc_tab, derate, dt_s, discharge)[0]
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -386,8 +389,8 @@ def prepare_pack(
         out[L_BUS_CH_W] = 0.0
         out[L_WHY_DIS] = out[L_WHY_CH] = SH_NOT_JOINED
         return
-    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, soc_tab, e_dis, f_dis, dt_s, True)
-    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, soc_tab, e_ch, f_ch, dt_s, False)
+    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, soc_tab, f_dis, dt_s, True)
+    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, soc_tab, f_ch, dt_s, False)
     out[L_WHY_DIS] = why_dis
     out[L_WHY_CH] = why_ch
 
@@ -582,8 +585,15 @@ def advance_pack(
     a[A_ENTROPIC_WH] += -delta * current * h
     if p_term >= 0.0:
         a[A_E_DIS_WH] += p_term * h
+        a[A_P_DIS_MAX_W] = max(a[A_P_DIS_MAX_W], p_term)
     else:
         a[A_E_CH_WH] -= p_term * h
+        a[A_P_CH_MAX_W] = max(a[A_P_CH_MAX_W], -p_term)
+    a[A_BUS_MAX_W] = max(a[A_BUS_MAX_W], abs(bus_actual))
+    if current != 0.0:
+        v_mean = p_term / current
+        a[A_V_MEAN_MIN] = min(a[A_V_MEAN_MIN], v_mean)
+        a[A_V_MEAN_MAX] = max(a[A_V_MEAN_MAX], v_mean)
     a[A_AH] += abs(current) * h
     # RC states (exact for constant current), temperature (lumped_step with a precomputed decay)
     s[S_V1] = v1 * d1 + r1 * current * (1.0 - d1)
