@@ -61,8 +61,10 @@ from packlife.simulation.tables import (
     P_SET, P_SERIES, P_R_SCALE, P_C_SCALE, P_CAP_NEW_AH, P_V_MIN, P_V_MAX, P_I_DIS_MAX, P_I_CH_MAX,
     P_SOC_MIN, P_SOC_MAX, P_HEAT_CAP, P_G_PASSIVE, P_G_ACTIVE, P_COOL_ON_C, P_CONV_RATED_W,
     P_CONV_K0, P_CONV_K1, P_CONV_K2, P_T_MAX_C, P_JOINED, P_P_DIS_MAX_W, P_P_CH_MAX_W,
-) = range(23)
-N_P = 23
+    P_DOCV_DSOC_MAX,
+) = range(24)
+N_P = 24
+# (P_DOCV_DSOC_MAX: the steepest 25 °C OCV slope of the pack's table [V per unit SoC].)
 
 # ---- per-pack state: S[n_sys, n_packs, N_S] ----
 (
@@ -262,6 +264,18 @@ def voltage_limited_power_w(
     mag = min(max(sign * (c[C_OCV_T] - v_bar - v_limit) / r_lin, 0.0), i_limit)
     if not mag > 0.0:
         return 0.0
+    # fast paths without a table lookup: (a) the SoC stays on the start's linear OCV segment,
+    # where the linear mean is exact; (b) the current limit holds with the voltage within its
+    # limit even for the steepest OCV slope of the table (the mean OCV lies above the OCV at
+    # the end of the step for discharge, below it for charge)
+    lo_seg = c[C_SOI] * SOC_STEP
+    soc1 = s[S_SOC] - sign * mag * dsoc
+    if c[C_DOCV_DSOC] >= 0.0 and lo_seg <= soc1 <= lo_seg + SOC_STEP:
+        return float((c[C_OCV_T] - v_bar - sign * r_lin * mag) * mag)
+    if mag >= i_limit:
+        worst = c[C_OCV_T] - sign * (p[P_DOCV_DSOC_MAX] * mag * dsoc + r_ohm * mag)
+        if sign * (worst - v_bar - v_limit) >= 0.0:
+            return float((c[C_OCV_T] - v_bar - sign * r_lin * mag) * mag)
     g = 0.0
     lo, hi = 0.0, i_limit  # magnitudes within the voltage limit / beyond it (once evaluated)
     hi_beyond = False
@@ -293,41 +307,42 @@ def voltage_limited_power_w(
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def bus_limit_why(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, derate: float,
-    dt_s: float, discharge: bool,
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
+    derate: float, dt_s: float, discharge: bool,
 ) -> tuple[float, int]:
     """Bus-side power limit of a joined pack in one direction [W] and what sets it (``SH_*``).
 
     The battery-side limit is the least of the voltage and derated current limits, the pack's
     power rating at its actual voltage (both scaled by SoH and derating) and the SoC window
-    within this step; the converter then passes at most its rating, and is switched off below
-    its minimum operating power.
+    within this step (``energy_wh``: usable energy in that direction); the converter then
+    passes at most its rating, and is switched off below its minimum operating power.
 
     The voltage limit holds for the step's *mean* terminal voltage, with the RC voltages' and
     the OCV's exact means over the step (:func:`voltage_limited_power_w`); from the state at the
     start the mean voltage fell up to ~1 % below the minimum within a step, and with the OCV
     linear in the step's SoC change up to 0.5 % (60-s steps on the Leaf's steep low-SoC OCV).
-    The SoC window is a current limit — the current that ends the step at the window's edge —
-    at which the same function gives the exact mean power (an estimate from the state at the
-    start, without the RC voltages' growth, overshot the window on 900-s steps).
+    The SoC window is the current ``i`` that ends the step at the window's edge, whose mean
+    terminal power is exactly ``E·3600/dt + (OCV_T − OCV₂₅ − v̄ − (r0 + r̄)·i)·i`` (``E`` the
+    usable energy is the chemical energy moved); an estimate from the state at the start,
+    without the RC voltages' growth, overshot the window on 900-s steps.
     """
     soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
     dsoc = dt_s / (3600.0 * s[S_CAP_AH])
     if discharge:
         i_max = p[P_I_DIS_MAX] * soh * derate
-        v_limit = p[P_V_MIN]
-        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, v_limit, i_max, True),
+        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, p[P_V_MIN], i_max, True),
                    p[P_P_DIS_MAX_W] * soh * derate)
         i_soc = max(s[S_SOC] - p[P_SOC_MIN], 0.0) / dsoc
     else:
         i_max = p[P_I_CH_MAX] * soh * derate
-        v_limit = p[P_V_MAX]
-        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, v_limit, i_max, False),
+        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, p[P_V_MAX], i_max, False),
                    p[P_P_CH_MAX_W] * soh * derate)
-        i_soc = max(p[P_SOC_MAX] - s[S_SOC], 0.0) / dsoc
+        i_soc = -max(p[P_SOC_MAX] - s[S_SOC], 0.0) / dsoc
     p_soc = p_el
-    if i_soc < i_max:
-        p_soc = voltage_limited_power_w(p, s, c, soc_tab, dt_s, v_limit, i_soc, discharge)
+    if abs(i_soc) < i_max:  # the window binds before the current limit
+        v_bar, r_bar = _step_mean_rc(s, c, dt_s)
+        rest = c[C_OCV_T] - c[C_OCV25] - v_bar - (c[C_R0] + r_bar) * i_soc
+        p_soc = max(energy_wh * 3600.0 / dt_s + rest * abs(i_soc), 0.0)
     why = SH_ELECTRICAL if p_el <= p_soc else SH_SOC_WINDOW
     rated = p[P_CONV_RATED_W]
     bus = bus_limit_from_battery_limit_w(
@@ -343,11 +358,11 @@ def bus_limit_why(
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _bus_limit_w(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, derate: float,
-    dt_s: float, discharge: bool,
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
+    derate: float, dt_s: float, discharge: bool,
 ) -> float:
     """Bus-side power limit of a joined pack in one direction [W] (:func:`bus_limit_why`)."""
-    return bus_limit_why(p, s, c, soc_tab, derate, dt_s, discharge)[0]
+    return bus_limit_why(p, s, c, soc_tab, energy_wh, derate, dt_s, discharge)[0]
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -389,8 +404,8 @@ def prepare_pack(
         out[L_BUS_CH_W] = 0.0
         out[L_WHY_DIS] = out[L_WHY_CH] = SH_NOT_JOINED
         return
-    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, soc_tab, f_dis, dt_s, True)
-    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, soc_tab, f_ch, dt_s, False)
+    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, soc_tab, e_dis, f_dis, dt_s, True)
+    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, soc_tab, e_ch, f_ch, dt_s, False)
     out[L_WHY_DIS] = why_dis
     out[L_WHY_CH] = why_ch
 

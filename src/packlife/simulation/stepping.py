@@ -84,7 +84,7 @@ def apply_setpoints(
     bus power.
     """
     elec, soc_tab, temp_tab, sd_per_s = tabs[0], tabs[1], tabs[2], tabs[4]
-    scratch, work, active, sets, e_now, _e_edge, decay, alloc = ws[:8]
+    scratch, work, active, sets, e_now, e_edge, decay, alloc = ws[:8]
     h = dt_s / 3600.0
     for q in range(P.shape[1]):
         p, s, c = P[b, q], S[b, q], scratch[q]
@@ -103,8 +103,10 @@ def apply_setpoints(
             limit = lim[q, K.L_BUS_DIS_W] if discharge else lim[q, K.L_BUS_CH_W]
             why = int(lim[q, K.L_WHY_DIS] if discharge else lim[q, K.L_WHY_CH])
         else:
+            edge = e_edge[q, 0] if discharge else e_edge[q, 1]
+            energy = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            limit, why = K.bus_limit_why(p, s, c, soc_tab, f, dt_s, discharge)
+            limit, why = K.bus_limit_why(p, s, c, soc_tab, energy, f, dt_s, discharge)
         magnitude = min(abs(sp), limit)
         if abs(sp) - magnitude > 1e-9 * (1.0 + abs(sp)):
             SH[b, q, why] += (abs(sp) - magnitude) * h
@@ -167,7 +169,7 @@ def _split_request(
         why = K.SH_NOT_JOINED
         if req != 0.0 and p[K.P_JOINED] >= 0.5:
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            lim[q], why = K.bus_limit_why(p, s, c, soc_tab, f, dt_s, discharge)
+            lim[q], why = K.bus_limit_why(p, s, c, soc_tab, weight[q], f, dt_s, discharge)
         col = K.L_BUS_DIS_W if discharge else K.L_BUS_CH_W
         lims[q, col] = lim[q]
         lims[q, K.L_WHY_DIS if discharge else K.L_WHY_CH] = why
