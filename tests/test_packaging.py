@@ -37,6 +37,19 @@ def test_license_classifiers_and_readme() -> None:
     assert (ROOT / project["readme"]).is_file()
 
 
+def test_project_urls_point_at_one_repository() -> None:
+    """Homepage, repository, issues and changelog: https, all under the repository's address;
+    no ``License ::`` classifier beside the SPDX ``license`` (PEP 639 forbids both)."""
+    project = PYPROJECT["project"]
+    urls = project["urls"]
+    repo = urls["Repository"]
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", repo)
+    assert urls["Homepage"] == repo and urls["Issues"] == f"{repo}/issues"
+    assert urls["Changelog"] == f"{repo}/blob/main/CHANGELOG.md"
+    assert (ROOT / "CHANGELOG.md").is_file()
+    assert not any(c.startswith("License ::") for c in project["classifiers"])
+
+
 def _dist(requirement: str) -> str:
     name = re.split(r"[<>=!~;\s]", requirement, maxsplit=1)[0]
     return IMPORT_NAME.get(name, re.sub(r"\[.*\]", "", name).replace("-", "_").lower())

@@ -122,6 +122,8 @@ class Engine:
         A = np.zeros((n_sys, n_packs, K.N_A))
         A[:, :, K.A_T_MAX] = -np.inf
         A[:, :, K.A_SOC_MIN] = np.inf
+        A[:, :, K.A_V_MEAN_MIN] = np.inf
+        A[:, :, K.A_V_MEAN_MAX] = -np.inf
         tables = system.tables
         self._buf = _Buffers(
             trace=np.full((n_sys, n_out, n_packs, K.N_TR), np.nan),

@@ -34,7 +34,7 @@ from numba import njit
 from packlife._typing import FloatArray, IntArray
 from packlife.control.pack_split import MIN_ON_FRACTION
 from packlife.models.ageing import ageing_step, half_cycle_update, soh_from_state
-from packlife.models.ecm import current_for_power, max_power_w
+from packlife.models.ecm import current_for_power
 from packlife.models.power_electronics import bus_limit_from_battery_limit_w, converter_loss_w
 from packlife.models.thermal import heat_generation_w
 from packlife.simulation.tables import (
@@ -61,8 +61,10 @@ from packlife.simulation.tables import (
     P_SET, P_SERIES, P_R_SCALE, P_C_SCALE, P_CAP_NEW_AH, P_V_MIN, P_V_MAX, P_I_DIS_MAX, P_I_CH_MAX,
     P_SOC_MIN, P_SOC_MAX, P_HEAT_CAP, P_G_PASSIVE, P_G_ACTIVE, P_COOL_ON_C, P_CONV_RATED_W,
     P_CONV_K0, P_CONV_K1, P_CONV_K2, P_T_MAX_C, P_JOINED, P_P_DIS_MAX_W, P_P_CH_MAX_W,
-) = range(23)
-N_P = 23
+    P_DOCV_DSOC_MAX,
+) = range(24)
+N_P = 24
+# (P_DOCV_DSOC_MAX: the steepest 25 °C OCV slope of the pack's table [V per unit SoC].)
 
 # ---- per-pack state: S[n_sys, n_packs, N_S] ----
 (
@@ -75,8 +77,11 @@ N_S = 16
 (
     A_E_DIS_WH, A_E_CH_WH, A_BUS_WH, A_CONV_WH, A_OHMIC_WH, A_POL_WH, A_ENTROPIC_WH, A_SD_WH,
     A_FADE_WH, A_AH, A_T_MAX, A_SOC_MIN, A_OVERTEMP_S, A_DEEP_S,
-) = range(14)
-N_A = 14
+    A_P_DIS_MAX_W, A_P_CH_MAX_W, A_BUS_MAX_W, A_V_MEAN_MIN, A_V_MEAN_MAX,
+) = range(19)
+N_A = 19
+# (A_P_*_MAX_W: largest terminal power of a step per direction; A_BUS_MAX_W: largest bus power
+# magnitude; A_V_MEAN_*: extremes of the step-mean terminal voltage over steps with current.)
 
 # ---- per-system accumulators: B[n_sys, N_B] (Wh) ----
 B_REQ_DIS_WH, B_REQ_CH_WH, B_DEL_DIS_WH, B_DEL_CH_WH, B_UNMET_DIS_WH, B_UNMET_CH_WH = range(6)
@@ -100,6 +105,10 @@ HALF_CYCLE_MIN_SWING = 0.01
 #: fraction, so the power delivered equals the power asked to ~1e-12 whatever the step.
 SOLVE_TOLERANCE = 1e-12
 SOLVE_MAX_PASSES = 12
+#: The voltage limit's current is settled until the step-mean voltage is within this fraction
+#: of the limit (:func:`voltage_limited_power_w`); Newton needs one or two passes.
+LIMIT_TOLERANCE = 1e-12
+LIMIT_MAX_PASSES = 16
 #: Floating-point relaxations that keep NaN/inf semantics (the accumulators start at ±inf).
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 # ---- why a pack delivered less than its setpoint (physics, inside the step): SH[..., N_SH] ----
@@ -202,9 +211,104 @@ def _step_mean_rc(s: FloatArray, c: FloatArray, dt_s: float) -> tuple[float, flo
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _mean_voltage_excess(
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, dsoc_per_a: float,
+    base_v: float, r_ohm: float, current_a: float,
+) -> tuple[float, float]:
+    """Step-mean terminal voltage above ``base_v + v_limit`` at a current held over the step [V]
+    and its derivative by the current [V/A] (discharge positive).
+
+    The mean is ``m(i) + base_v − r_ohm·i`` with ``m`` the exact mean 25 °C OCV over the SoC
+    change (stored-energy difference over charge, as in :func:`solve_currents`);
+    ``dm/di = (OCV₂₅(soc₁) − m)/i``. ``base_v`` carries ``OCV_T − OCV₂₅``, the RC voltages'
+    decayed mean and minus the voltage limit.
+    """
+    soc = s[S_SOC]
+    du = -current_a * dsoc_per_a
+    if abs(du) <= 1e-13:
+        # vanishing SoC change: m = OCV₂₅ at the start, dm/di = −slope·(dSoC/dA)/2
+        return c[C_OCV25] + base_v - r_ohm * current_a, -0.5 * c[C_DOCV_DSOC] * dsoc_per_a - r_ohm
+    k = int(p[P_SET])
+    series = p[P_SERIES]
+    soc1 = soc + du
+    m = series * (energy_per_ah(soc_tab, k, soc1) - c[C_E_NOW]) / du
+    i1, w1 = soc_position(soc1)
+    ocv1 = series * _linear(soc_tab, k, S_OCV25, i1, w1)
+    return m + base_v - r_ohm * current_a, (ocv1 - m) / current_a - r_ohm
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def voltage_limited_power_w(
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, dt_s: float,
+    v_limit: float, i_limit: float, discharge: bool,
+) -> float:
+    """Largest terminal power magnitude over the step whose *mean* terminal voltage stays within
+    ``v_limit`` (the minimum for discharge, the maximum for charge) at no more than ``i_limit``
+    amperes [W].
+
+    With the current held over the step the mean terminal voltage is
+    ``m(i) + (OCV_T − OCV₂₅) − v̄ − (r0 + r̄)·i`` (RC means as in :func:`start_step`, ``m`` the
+    exact mean 25 °C OCV over the step's SoC change, :func:`_mean_voltage_excess`). A first
+    current takes ``m`` linear in ``i`` (the OCV slope at the start); the excess over the limit
+    is then evaluated exactly there, and — unless the current limit holds with the voltage
+    within its limit — Newton steps (kept inside the bracket of feasible and infeasible
+    currents, bisecting otherwise) settle the current at the limit to ~1e-12 V/V. The power
+    returned is the exact mean power at that current, so the current solve lands on it.
+    """
+    sign = 1.0 if discharge else -1.0
+    v_bar, r_bar = _step_mean_rc(s, c, dt_s)
+    dsoc = dt_s / (3600.0 * s[S_CAP_AH])
+    r_ohm = c[C_R0] + r_bar
+    base_v = c[C_OCV_T] - c[C_OCV25] - v_bar - v_limit
+    r_lin = r_ohm + 0.5 * max(c[C_DOCV_DSOC], 0.0) * dsoc
+    mag = min(max(sign * (c[C_OCV_T] - v_bar - v_limit) / r_lin, 0.0), i_limit)
+    if not mag > 0.0:
+        return 0.0
+    # fast paths without a table lookup: (a) the SoC stays on the start's linear OCV segment,
+    # where the linear mean is exact; (b) the current limit holds with the voltage within its
+    # limit even for the steepest OCV slope of the table (the mean OCV lies above the OCV at
+    # the end of the step for discharge, below it for charge)
+    lo_seg = c[C_SOI] * SOC_STEP
+    soc1 = s[S_SOC] - sign * mag * dsoc
+    if c[C_DOCV_DSOC] >= 0.0 and lo_seg <= soc1 <= lo_seg + SOC_STEP:
+        return float((c[C_OCV_T] - v_bar - sign * r_lin * mag) * mag)
+    if mag >= i_limit:
+        worst = c[C_OCV_T] - sign * (p[P_DOCV_DSOC_MAX] * mag * dsoc + r_ohm * mag)
+        if sign * (worst - v_bar - v_limit) >= 0.0:
+            return float((c[C_OCV_T] - v_bar - sign * r_lin * mag) * mag)
+    g = 0.0
+    lo, hi = 0.0, i_limit  # magnitudes within the voltage limit / beyond it (once evaluated)
+    hi_beyond = False
+    for _ in range(LIMIT_MAX_PASSES):
+        g, dg = _mean_voltage_excess(p, s, c, soc_tab, dsoc, base_v, r_ohm, sign * mag)
+        if sign * g >= 0.0:
+            lo = mag
+            if mag >= i_limit:
+                break  # current-limited, the voltage within its limit
+        else:
+            hi = mag
+            hi_beyond = True
+        if abs(g) <= LIMIT_TOLERANCE * v_limit:
+            break
+        nxt = mag - sign * g / dg if dg != 0.0 else -1.0
+        if lo < nxt < hi:
+            mag = nxt
+        elif nxt >= hi and not hi_beyond:
+            mag = hi  # try the current limit itself
+        else:
+            mag = 0.5 * (lo + hi)
+    if sign * g < -LIMIT_TOLERANCE * v_limit:  # not settled: the bracket's end within the limit
+        mag = lo
+        if not mag > 0.0:
+            return 0.0
+        g, dg = _mean_voltage_excess(p, s, c, soc_tab, dsoc, base_v, r_ohm, sign * mag)
+    return float(max((v_limit + g) * mag, 0.0))
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def bus_limit_why(
-    p: FloatArray, s: FloatArray, c: FloatArray, energy_wh: float, derate: float, dt_s: float,
-    discharge: bool,
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
+    derate: float, dt_s: float, discharge: bool,
 ) -> tuple[float, int]:
     """Bus-side power limit of a joined pack in one direction [W] and what sets it (``SH_*``).
 
@@ -213,32 +317,32 @@ def bus_limit_why(
     within this step (``energy_wh``: usable energy in that direction); the converter then
     passes at most its rating, and is switched off below its minimum operating power.
 
-    The voltage limit holds for the step's *mean* terminal voltage: with the current held over
-    the step each RC voltage's mean is ``v·f + R·(1 − f)·i`` (:func:`start_step`), so the limit
-    uses the RC voltages' decayed part and ``r0 + Σ R·(1 − f)`` rather than the state at the start,
-    and the OCV at mid-step (its slope times half the step's SoC change, again per ampere); from
-    the state at the start the mean voltage fell up to ~1 % below the minimum within a step.
+    The voltage limit holds for the step's *mean* terminal voltage, with the RC voltages' and
+    the OCV's exact means over the step (:func:`voltage_limited_power_w`); from the state at the
+    start the mean voltage fell up to ~1 % below the minimum within a step, and with the OCV
+    linear in the step's SoC change up to 0.5 % (60-s steps on the Leaf's steep low-SoC OCV).
+    The SoC window is the current ``i`` that ends the step at the window's edge, whose mean
+    terminal power is exactly ``E·3600/dt + (OCV_T − OCV₂₅ − v̄ − (r0 + r̄)·i)·i`` (``E`` the
+    usable energy is the chemical energy moved); an estimate from the state at the start,
+    without the RC voltages' growth, overshot the window on 900-s steps.
     """
-    ocv = c[C_OCV_T]
-    r0 = c[C_R0]
-    vrc = s[S_V1] + s[S_V2]
     soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
-    v_mean0, r_step = _step_mean_rc(s, c, dt_s)
-    # the OCV moves over the step too: at mid-step by slope · ΔSoC / 2, i.e. per ampere
-    r_ocv = max(c[C_DOCV_DSOC], 0.0) * dt_s / (2.0 * 3600.0 * s[S_CAP_AH])
-    r_eff = r0 + r_step + r_ocv
+    dsoc = dt_s / (3600.0 * s[S_CAP_AH])
     if discharge:
-        p_el = max_power_w(ocv, v_mean0, r_eff, p[P_V_MIN], p[P_I_DIS_MAX] * soh * derate, True)
-        p_el = min(p_el, p[P_P_DIS_MAX_W] * soh * derate)
-        # stay inside the SoC window this step: chemical power drawn = P + P²·r0/ocv² + P·vrc/ocv
-        p_e = energy_wh * 3600.0 / dt_s
-        a2 = r0 / (ocv * ocv)
-        b1 = 1.0 + max(vrc, 0.0) / ocv
-        p_soc = 2.0 * p_e / (b1 + math.sqrt(b1 * b1 + 4.0 * a2 * p_e))
+        i_max = p[P_I_DIS_MAX] * soh * derate
+        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, p[P_V_MIN], i_max, True),
+                   p[P_P_DIS_MAX_W] * soh * derate)
+        i_soc = max(s[S_SOC] - p[P_SOC_MIN], 0.0) / dsoc
     else:
-        p_el = max_power_w(ocv, v_mean0, r_eff, p[P_V_MAX], p[P_I_CH_MAX] * soh * derate, False)
-        p_el = min(p_el, p[P_P_CH_MAX_W] * soh * derate)
-        p_soc = energy_wh * 3600.0 / dt_s
+        i_max = p[P_I_CH_MAX] * soh * derate
+        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, p[P_V_MAX], i_max, False),
+                   p[P_P_CH_MAX_W] * soh * derate)
+        i_soc = -max(p[P_SOC_MAX] - s[S_SOC], 0.0) / dsoc
+    p_soc = p_el
+    if abs(i_soc) < i_max:  # the window binds before the current limit
+        v_bar, r_bar = _step_mean_rc(s, c, dt_s)
+        rest = c[C_OCV_T] - c[C_OCV25] - v_bar - (c[C_R0] + r_bar) * i_soc
+        p_soc = max(energy_wh * 3600.0 / dt_s + rest * abs(i_soc), 0.0)
     why = SH_ELECTRICAL if p_el <= p_soc else SH_SOC_WINDOW
     rated = p[P_CONV_RATED_W]
     bus = bus_limit_from_battery_limit_w(
@@ -254,11 +358,11 @@ def bus_limit_why(
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _bus_limit_w(
-    p: FloatArray, s: FloatArray, c: FloatArray, energy_wh: float, derate: float, dt_s: float,
-    discharge: bool,
+    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
+    derate: float, dt_s: float, discharge: bool,
 ) -> float:
     """Bus-side power limit of a joined pack in one direction [W] (:func:`bus_limit_why`)."""
-    return bus_limit_why(p, s, c, energy_wh, derate, dt_s, discharge)[0]
+    return bus_limit_why(p, s, c, soc_tab, energy_wh, derate, dt_s, discharge)[0]
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -300,8 +404,8 @@ def prepare_pack(
         out[L_BUS_CH_W] = 0.0
         out[L_WHY_DIS] = out[L_WHY_CH] = SH_NOT_JOINED
         return
-    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, e_dis, f_dis, dt_s, True)
-    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, e_ch, f_ch, dt_s, False)
+    out[L_BUS_DIS_W], why_dis = bus_limit_why(p, s, c, soc_tab, e_dis, f_dis, dt_s, True)
+    out[L_BUS_CH_W], why_ch = bus_limit_why(p, s, c, soc_tab, e_ch, f_ch, dt_s, False)
     out[L_WHY_DIS] = why_dis
     out[L_WHY_CH] = why_ch
 
@@ -496,8 +600,15 @@ def advance_pack(
     a[A_ENTROPIC_WH] += -delta * current * h
     if p_term >= 0.0:
         a[A_E_DIS_WH] += p_term * h
+        a[A_P_DIS_MAX_W] = max(a[A_P_DIS_MAX_W], p_term)
     else:
         a[A_E_CH_WH] -= p_term * h
+        a[A_P_CH_MAX_W] = max(a[A_P_CH_MAX_W], -p_term)
+    a[A_BUS_MAX_W] = max(a[A_BUS_MAX_W], abs(bus_actual))
+    if current != 0.0:
+        v_mean = p_term / current
+        a[A_V_MEAN_MIN] = min(a[A_V_MEAN_MIN], v_mean)
+        a[A_V_MEAN_MAX] = max(a[A_V_MEAN_MAX], v_mean)
     a[A_AH] += abs(current) * h
     # RC states (exact for constant current), temperature (lumped_step with a precomputed decay)
     s[S_V1] = v1 * d1 + r1 * current * (1.0 - d1)

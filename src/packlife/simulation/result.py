@@ -80,6 +80,13 @@ class SimulationResult:
         Extremes reached.
     overtemperature_s, deep_discharge_s : ndarray
         Time above the pack's temperature limit / below its SoC window (harmful events) [s].
+    max_discharge_power_w, max_charge_power_w : ndarray
+        Largest terminal power of any step out of / into each pack [W] (step means).
+    max_bus_power_w : ndarray
+        Largest bus-side power magnitude of any step (the converter's side) [W].
+    min_mean_voltage_v, max_mean_voltage_v : ndarray
+        Extremes of the step-mean terminal voltage (terminal energy / charge) over the steps
+        with current [V]; NaN for a pack that never carried current.
     trace : ndarray (n_sys, n_out, n_packs, 5)
         Mean soc, temperature_c, power_w, current_a, voltage_v per output interval.
     trace_system : ndarray (n_sys, n_out, 2)
@@ -108,6 +115,11 @@ class SimulationResult:
     min_soc: FloatArray
     overtemperature_s: FloatArray
     deep_discharge_s: FloatArray
+    max_discharge_power_w: FloatArray
+    max_charge_power_w: FloatArray
+    max_bus_power_w: FloatArray
+    min_mean_voltage_v: FloatArray
+    max_mean_voltage_v: FloatArray
     trace: FloatArray
     trace_system: FloatArray
 
@@ -166,6 +178,7 @@ def build_result(
         throughput_wh=throughput,
     )
     cap = S[:, :, K.S_CAP_AH]
+    moved = np.isfinite(A[:, :, K.A_V_MEAN_MIN])
     return SimulationResult(
         duration_s=duration_s,
         dt_s=config_dt_s,
@@ -189,6 +202,11 @@ def build_result(
         min_soc=A[:, :, K.A_SOC_MIN].copy(),
         overtemperature_s=A[:, :, K.A_OVERTEMP_S].copy(),
         deep_discharge_s=A[:, :, K.A_DEEP_S].copy(),
+        max_discharge_power_w=A[:, :, K.A_P_DIS_MAX_W].copy(),
+        max_charge_power_w=A[:, :, K.A_P_CH_MAX_W].copy(),
+        max_bus_power_w=A[:, :, K.A_BUS_MAX_W].copy(),
+        min_mean_voltage_v=np.where(moved, A[:, :, K.A_V_MEAN_MIN], np.nan),
+        max_mean_voltage_v=np.where(moved, A[:, :, K.A_V_MEAN_MAX], np.nan),
         trace=trace,
         trace_system=trace_sys,
     )

@@ -106,7 +106,7 @@ def apply_setpoints(
             edge = e_edge[q, 0] if discharge else e_edge[q, 1]
             energy = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            limit, why = K.bus_limit_why(p, s, c, energy, f, dt_s, discharge)
+            limit, why = K.bus_limit_why(p, s, c, soc_tab, energy, f, dt_s, discharge)
         magnitude = min(abs(sp), limit)
         if abs(sp) - magnitude > 1e-9 * (1.0 + abs(sp)):
             SH[b, q, why] += (abs(sp) - magnitude) * h
@@ -169,7 +169,7 @@ def _split_request(
         why = K.SH_NOT_JOINED
         if req != 0.0 and p[K.P_JOINED] >= 0.5:
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            lim[q], why = K.bus_limit_why(p, s, c, weight[q], f, dt_s, discharge)
+            lim[q], why = K.bus_limit_why(p, s, c, soc_tab, weight[q], f, dt_s, discharge)
         col = K.L_BUS_DIS_W if discharge else K.L_BUS_CH_W
         lims[q, col] = lim[q]
         lims[q, K.L_WHY_DIS if discharge else K.L_WHY_CH] = why

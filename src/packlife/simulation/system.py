@@ -15,7 +15,7 @@ from packlife.errors import ConsistencyError
 from packlife.models.ageing import ageing_parameter_vector, second_life_state
 from packlife.models.power_electronics import DCDC_DEFAULT
 from packlife.simulation import kernel as K
-from packlife.simulation.tables import ChemistryTables, build_tables
+from packlife.simulation.tables import S_OCV25, SOC_STEP, ChemistryTables, build_tables
 
 #: Thermal conductance to ambient per kg of pack [W/K/kg] by cooling type: (always, extra when
 #: active cooling runs). Estimates: ~3 m² pack surface at 4–5 W/m²K natural convection for 300 kg
@@ -141,6 +141,9 @@ def build_systems(
             model = model_cache[spec.catalog_id]
             P[b, q] = _pack_parameters(model, spec, set_ids.index(model.parameter_set), converter)
             S[b, q] = _pack_state(model, spec, P[b, q], tables, ambient_c)
+    ocv25 = tables.soc_tables[:, S_OCV25]
+    steepest = np.max(np.diff(ocv25, axis=1), axis=1) / SOC_STEP  # per cell, per set
+    P[:, :, K.P_DOCV_DSOC_MAX] = P[:, :, K.P_SERIES] * steepest[P[:, :, K.P_SET].astype(int)]
     return PackSystem(
         P=P,
         S=S,
