@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from packlife.catalog import get_pack_model
 from packlife.errors import ConsistencyError
 from packlife.models.power_electronics import converter_loss_w
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.engine import Engine, EngineConfig, EngineSnapshot
 from packlife.simulation.system import soc_window
 

@@ -10,7 +10,7 @@ import pytest
 from packlife.catalog import get_pack_model
 from packlife.chemistry import get_parameter_set
 from packlife.control.pack_split import MIN_ON_FRACTION
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.engine import Engine
 from packlife.simulation.system import (
     COOLING_CONDUCTANCE_W_PER_K_KG,

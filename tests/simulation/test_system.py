@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from packlife.catalog import get_pack_model
 from packlife.errors import ConsistencyError, PacklifeError
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.system import PackSpec, build_systems, soc_window
 
 from .conftest import LMO_PACK, NMC_PACK, NMC_PACKS

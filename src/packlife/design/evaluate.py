@@ -42,7 +42,7 @@ from packlife.design.ratings import (
     repeat_year,
 )
 from packlife.models.ageing import project_ageing, second_life_state
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import build_systems
 

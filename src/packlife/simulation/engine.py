@@ -26,6 +26,7 @@ import numpy as np
 from packlife._typing import FloatArray, IntArray
 from packlife.errors import ConsistencyError
 from packlife.simulation import kernel as K
+from packlife.simulation import layout as LY
 from packlife.simulation import stepping as ST
 from packlife.simulation.result import SimulationResult, build_result
 from packlife.simulation.system import PackSystem
@@ -119,23 +120,23 @@ class Engine:
         self._age_every = int(round(config.ageing_interval_s / config.dt_s))
         n_sys, n_packs = system.n_systems, system.n_packs
         n_out = int(max_duration_s / config.output_interval_s) + 1
-        A = np.zeros((n_sys, n_packs, K.N_A))
-        A[:, :, K.A_T_MAX] = -np.inf
-        A[:, :, K.A_SOC_MIN] = np.inf
-        A[:, :, K.A_V_MEAN_MIN] = np.inf
-        A[:, :, K.A_V_MEAN_MAX] = -np.inf
+        A = np.zeros((n_sys, n_packs, LY.N_A))
+        A[:, :, LY.A_T_MAX] = -np.inf
+        A[:, :, LY.A_SOC_MIN] = np.inf
+        A[:, :, LY.A_V_MEAN_MIN] = np.inf
+        A[:, :, LY.A_V_MEAN_MAX] = -np.inf
         tables = system.tables
         self._buf = _Buffers(
-            trace=np.full((n_sys, n_out, n_packs, K.N_TR), np.nan),
-            trace_sys=np.full((n_sys, n_out, K.N_TS), np.nan),
-            trace_acc=np.zeros((n_sys, n_packs, K.N_TR)),
-            trace_sys_acc=np.zeros((n_sys, K.N_TS)),
+            trace=np.full((n_sys, n_out, n_packs, LY.N_TR), np.nan),
+            trace_sys=np.full((n_sys, n_out, LY.N_TS), np.nan),
+            trace_acc=np.zeros((n_sys, n_packs, LY.N_TR)),
+            trace_sys_acc=np.zeros((n_sys, LY.N_TS)),
             A=A,
-            B=np.zeros((n_sys, K.N_B)),
-            SH=np.zeros((n_sys, n_packs, K.N_SH)),
+            B=np.zeros((n_sys, LY.N_B)),
+            SH=np.zeros((n_sys, n_packs, LY.N_SH)),
             stored_start_wh=K.stored_energy_wh(self.P, self.S, tables.soc_tables),
         )
-        self.soh_start = self.S[:, :, K.S_CAP_AH] / self.P[:, :, K.P_CAP_NEW_AH]
+        self.soh_start = self.S[:, :, LY.S_CAP_AH] / self.P[:, :, LY.P_CAP_NEW_AH]
         #: chemistry tables as the compiled steps take them (see :mod:`stepping`)
         self.tables = (
             tables.electrical, tables.soc_tables, tables.temp_tables, tables.ageing,
@@ -151,21 +152,21 @@ class Engine:
         )
         return EngineSnapshot(
             time_s=self.time_s,
-            soc=self.S[:, :, K.S_SOC].copy(),
-            temperature_c=self.S[:, :, K.S_TEMP].copy(),
-            soh=self.S[:, :, K.S_CAP_AH] / self.P[:, :, K.P_CAP_NEW_AH],
-            joined=self.P[:, :, K.P_JOINED].copy(),
-            bus_discharge_limit_w=lim[:, :, K.L_BUS_DIS_W],
-            bus_charge_limit_w=lim[:, :, K.L_BUS_CH_W],
-            usable_discharge_energy_wh=lim[:, :, K.L_E_DIS_WH],
-            usable_charge_energy_wh=lim[:, :, K.L_E_CH_WH],
-            derating_discharge=lim[:, :, K.L_DERATE_DIS],
-            derating_charge=lim[:, :, K.L_DERATE_CH],
+            soc=self.S[:, :, LY.S_SOC].copy(),
+            temperature_c=self.S[:, :, LY.S_TEMP].copy(),
+            soh=self.S[:, :, LY.S_CAP_AH] / self.P[:, :, LY.P_CAP_NEW_AH],
+            joined=self.P[:, :, LY.P_JOINED].copy(),
+            bus_discharge_limit_w=lim[:, :, LY.L_BUS_DIS_W],
+            bus_charge_limit_w=lim[:, :, LY.L_BUS_CH_W],
+            usable_discharge_energy_wh=lim[:, :, LY.L_E_DIS_WH],
+            usable_charge_energy_wh=lim[:, :, LY.L_E_CH_WH],
+            derating_discharge=lim[:, :, LY.L_DERATE_DIS],
+            derating_charge=lim[:, :, LY.L_DERATE_CH],
         )
 
     def set_joined(self, system_index: int, pack_index: int, joined: bool) -> None:
         """Join or isolate a pack (a faulted pack is isolated and carries no power)."""
-        self.P[system_index, pack_index, K.P_JOINED] = 1.0 if joined else 0.0
+        self.P[system_index, pack_index, LY.P_JOINED] = 1.0 if joined else 0.0
 
     def state_arrays(self) -> tuple[FloatArray, ...]:
         """``(P, S, A, B, SH, trace_acc, trace, trace_sys_acc, trace_sys)`` for compiled loops

@@ -15,13 +15,14 @@ plus self-discharge and capacity-fade terms that move energy out of storage with
 The engine checks the system-level sum against the change of stored energy computed from the state.
 
 Within a step the work runs in phases over the system's packs — table lookups and the limit
-in the requested direction (:func:`lookup_pack`, :func:`_bus_limit_w`), the split, the first
+in the requested direction (:func:`lookup_pack`, :func:`bus_limit_w`), the split, the first
 current (:func:`start_step`), the fixed-point current solve over the active packs at once
 (:func:`solve_currents`), then the bookkeeping (:func:`advance_pack`) — so that independent
 per-pack arithmetic overlaps in the CPU. :func:`run_steps` (threads over systems) and
 :func:`run_steps_serial` (calling thread only) share the per-system loop :func:`_run_system`.
 
-Array layouts and index constants are defined here; :mod:`packlife.simulation.system` builds them.
+Array layouts and index constants: :mod:`packlife.simulation.layout`; pack limits:
+:mod:`packlife.simulation.limits`.
 """
 
 from __future__ import annotations
@@ -32,11 +33,124 @@ import numpy as np
 from numba import njit
 
 from packlife._typing import FloatArray, IntArray
-from packlife.control.pack_split import MIN_ON_FRACTION
-from packlife.models.ageing import ageing_step, half_cycle_update, soh_from_state
-from packlife.models.ecm import current_for_power
-from packlife.models.power_electronics import bus_limit_from_battery_limit_w, converter_loss_w
-from packlife.models.thermal import heat_generation_w
+from packlife.models.ageing import (
+    ageing_step,
+    half_cycle_update,
+    soh_from_state,
+)
+from packlife.models.ecm import (
+    current_for_power,
+)
+from packlife.models.power_electronics import (
+    converter_loss_w,
+)
+from packlife.models.thermal import (
+    heat_generation_w,
+)
+from packlife.simulation.layout import (
+    A_AH,
+    A_BUS_MAX_W,
+    A_BUS_WH,
+    A_CONV_WH,
+    A_DEEP_S,
+    A_E_CH_WH,
+    A_E_DIS_WH,
+    A_ENTROPIC_WH,
+    A_FADE_WH,
+    A_OHMIC_WH,
+    A_OVERTEMP_S,
+    A_P_CH_MAX_W,
+    A_P_DIS_MAX_W,
+    A_POL_WH,
+    A_SD_WH,
+    A_SOC_MIN,
+    A_T_MAX,
+    A_V_MEAN_MAX,
+    A_V_MEAN_MIN,
+    C_ACTIVE,
+    C_C1,
+    C_C2,
+    C_CURRENT,
+    C_D1,
+    C_D2,
+    C_DOCV_DSOC,
+    C_DSOC_PER_A,
+    C_DUDT,
+    C_E_END,
+    C_E_NOW,
+    C_LOSS,
+    C_OCV25,
+    C_OCV_AVG,
+    C_OCV_T,
+    C_PBATT,
+    C_R0,
+    C_R1,
+    C_R2,
+    C_RBAR,
+    C_SOI,
+    C_SOW,
+    C_TJ,
+    C_TW,
+    C_VBAR,
+    DEEP_DISCHARGE_MARGIN,
+    FASTMATH,
+    HALF_CYCLE_MIN_SWING,
+    L_BUS_CH_W,
+    L_BUS_DIS_W,
+    L_DERATE_CH,
+    L_DERATE_DIS,
+    L_E_CH_WH,
+    L_E_DIS_WH,
+    L_WHY_CH,
+    L_WHY_DIS,
+    N_C,
+    N_L,
+    P_C_SCALE,
+    P_CAP_NEW_AH,
+    P_CONV_K0,
+    P_CONV_K1,
+    P_CONV_K2,
+    P_CONV_RATED_W,
+    P_COOL_ON_C,
+    P_G_ACTIVE,
+    P_G_PASSIVE,
+    P_HEAT_CAP,
+    P_JOINED,
+    P_R_SCALE,
+    P_SERIES,
+    P_SET,
+    P_SOC_MAX,
+    P_SOC_MIN,
+    P_T_MAX_C,
+    S_AGE_AH,
+    S_AGE_SOC,
+    S_AGE_T,
+    S_AGE_TEMP,
+    S_CAP_AH,
+    S_DIR,
+    S_DOD,
+    S_EXT,
+    S_HC_START,
+    S_QCAL,
+    S_QCYC,
+    S_RG,
+    S_SOC,
+    S_TEMP,
+    S_V1,
+    S_V2,
+    SH_NOT_JOINED,
+    SOLVE_MAX_PASSES,
+    SOLVE_TOLERANCE,
+    TR_CURRENT,
+    TR_POWER,
+    TR_SOC,
+    TR_TEMP,
+    TR_VOLTAGE,
+)
+from packlife.simulation.limits import (
+    bus_limit_why,
+    usable_energy_wh,
+)
 from packlife.simulation.tables import (
     D_CH,
     D_DIS,
@@ -53,101 +167,13 @@ from packlife.simulation.tables import (
     T_R2,
     energy_per_ah,
     soc_position,
+    table_bilinear,
+    table_linear,
     temp_position,
 )
 
-# ---- per-pack parameters: P[n_sys, n_packs, N_P] ----
-(
-    P_SET, P_SERIES, P_R_SCALE, P_C_SCALE, P_CAP_NEW_AH, P_V_MIN, P_V_MAX, P_I_DIS_MAX, P_I_CH_MAX,
-    P_SOC_MIN, P_SOC_MAX, P_HEAT_CAP, P_G_PASSIVE, P_G_ACTIVE, P_COOL_ON_C, P_CONV_RATED_W,
-    P_CONV_K0, P_CONV_K1, P_CONV_K2, P_T_MAX_C, P_JOINED, P_P_DIS_MAX_W, P_P_CH_MAX_W,
-    P_DOCV_DSOC_MAX,
-) = range(24)
-N_P = 24
-# (P_DOCV_DSOC_MAX: the steepest 25 °C OCV slope of the pack's table [V per unit SoC].)
 
-# ---- per-pack state: S[n_sys, n_packs, N_S] ----
-(
-    S_SOC, S_TEMP, S_V1, S_V2, S_QCAL, S_QCYC, S_RG, S_CAP_AH, S_HC_START, S_EXT, S_DIR, S_DOD,
-    S_AGE_T, S_AGE_SOC, S_AGE_TEMP, S_AGE_AH,
-) = range(16)
-N_S = 16
-
-# ---- per-pack accumulators: A[n_sys, n_packs, N_A] (energies in Wh) ----
-(
-    A_E_DIS_WH, A_E_CH_WH, A_BUS_WH, A_CONV_WH, A_OHMIC_WH, A_POL_WH, A_ENTROPIC_WH, A_SD_WH,
-    A_FADE_WH, A_AH, A_T_MAX, A_SOC_MIN, A_OVERTEMP_S, A_DEEP_S,
-    A_P_DIS_MAX_W, A_P_CH_MAX_W, A_BUS_MAX_W, A_V_MEAN_MIN, A_V_MEAN_MAX,
-) = range(19)
-N_A = 19
-# (A_P_*_MAX_W: largest terminal power of a step per direction; A_BUS_MAX_W: largest bus power
-# magnitude; A_V_MEAN_*: extremes of the step-mean terminal voltage over steps with current.)
-
-# ---- per-system accumulators: B[n_sys, N_B] (Wh) ----
-B_REQ_DIS_WH, B_REQ_CH_WH, B_DEL_DIS_WH, B_DEL_CH_WH, B_UNMET_DIS_WH, B_UNMET_CH_WH = range(6)
-N_B = 6
-
-# ---- pack trace fields: mean over each output interval ----
-TR_SOC, TR_TEMP, TR_POWER, TR_CURRENT, TR_VOLTAGE = range(5)
-N_TR = 5
-# ---- system trace fields ----
-TS_REQUEST, TS_DELIVERED = range(2)
-N_TS = 2
-
-# ---- limits output: L[n_sys, n_packs, N_L] ----
-(
-    L_BUS_DIS_W, L_BUS_CH_W, L_E_DIS_WH, L_E_CH_WH, L_DERATE_DIS, L_DERATE_CH, L_WHY_DIS, L_WHY_CH,
-) = range(8)
-N_L = 8
-
-HALF_CYCLE_MIN_SWING = 0.01
-#: The current solve iterates (at least two passes) until the current changes by less than this
-#: fraction, so the power delivered equals the power asked to ~1e-12 whatever the step.
-SOLVE_TOLERANCE = 1e-12
-SOLVE_MAX_PASSES = 12
-#: The voltage limit's current is settled until the step-mean voltage is within this fraction
-#: of the limit (:func:`voltage_limited_power_w`); Newton needs one or two passes.
-LIMIT_TOLERANCE = 1e-12
-LIMIT_MAX_PASSES = 16
-#: Floating-point relaxations that keep NaN/inf semantics (the accumulators start at ±inf).
-_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
-# ---- why a pack delivered less than its setpoint (physics, inside the step): SH[..., N_SH] ----
-SH_ELECTRICAL, SH_SOC_WINDOW, SH_CONVERTER, SH_CONVERTER_MIN, SH_NOT_JOINED = range(5)
-N_SH = 5
-SHORTFALL_REASONS = (
-    "voltage / current limit",
-    "SoC window",
-    "converter rating",
-    "below converter minimum power",
-    "pack not joined",
-)
-DEEP_DISCHARGE_MARGIN = 0.02
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _bilinear(tab: FloatArray, k: int, t: int, j: int, wt: float, i: int, ws: float) -> float:
-    """Bilinear lookup in ``tab[k, t]`` (a temperature × soc table) without making views."""
-    a = tab[k, t, j, i] + ws * (tab[k, t, j, i + 1] - tab[k, t, j, i])
-    b = tab[k, t, j + 1, i] + ws * (tab[k, t, j + 1, i + 1] - tab[k, t, j + 1, i])
-    return float(a + wt * (b - a))
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _linear(tab: FloatArray, k: int, t: int, i: int, w: float) -> float:
-    """Linear lookup in the 1-D table ``tab[k, t]``."""
-    return float(tab[k, t, i] + w * (tab[k, t, i + 1] - tab[k, t, i]))
-
-
-# ---- per-step scratch of one pack: C[N_C] ----
-(
-    C_OCV_T, C_OCV25, C_R0, C_R1, C_C1, C_R2, C_C2, C_DUDT, C_E_NOW, C_SOI, C_SOW, C_TJ, C_TW,
-    C_E_END, C_ACTIVE, C_D1, C_D2, C_VBAR, C_RBAR, C_LOSS, C_PBATT, C_CURRENT, C_OCV_AVG,
-    C_DSOC_PER_A, C_DOCV_DSOC,
-) = range(25)
-N_C = 25
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def lookup_pack(
     p: FloatArray, s: FloatArray, elec: FloatArray, soc_tab: FloatArray, k: int, e_now: float,
     c: FloatArray,
@@ -161,14 +187,14 @@ def lookup_pack(
     i, ws = soc_position(s[S_SOC])
     j, wt = temp_position(s[S_TEMP])
     r_scale = p[P_R_SCALE] * s[S_RG]
-    c[C_OCV_T] = series * _bilinear(elec, k, T_OCV, j, wt, i, ws)
-    c[C_OCV25] = series * _linear(soc_tab, k, S_OCV25, i, ws)
-    c[C_R0] = _bilinear(elec, k, T_R0, j, wt, i, ws) * r_scale
-    c[C_R1] = _bilinear(elec, k, T_R1, j, wt, i, ws) * r_scale
-    c[C_C1] = _bilinear(elec, k, T_C1, j, wt, i, ws) * p[P_C_SCALE]
-    c[C_R2] = _bilinear(elec, k, T_R2, j, wt, i, ws) * r_scale
-    c[C_C2] = _bilinear(elec, k, T_C2, j, wt, i, ws) * p[P_C_SCALE]
-    c[C_DUDT] = series * _linear(soc_tab, k, S_DUDT, i, ws)
+    c[C_OCV_T] = series * table_bilinear(elec, k, T_OCV, j, wt, i, ws)
+    c[C_OCV25] = series * table_linear(soc_tab, k, S_OCV25, i, ws)
+    c[C_R0] = table_bilinear(elec, k, T_R0, j, wt, i, ws) * r_scale
+    c[C_R1] = table_bilinear(elec, k, T_R1, j, wt, i, ws) * r_scale
+    c[C_C1] = table_bilinear(elec, k, T_C1, j, wt, i, ws) * p[P_C_SCALE]
+    c[C_R2] = table_bilinear(elec, k, T_R2, j, wt, i, ws) * r_scale
+    c[C_C2] = table_bilinear(elec, k, T_C2, j, wt, i, ws) * p[P_C_SCALE]
+    c[C_DUDT] = series * table_linear(soc_tab, k, S_DUDT, i, ws)
     c[C_DOCV_DSOC] = series * (soc_tab[k, S_OCV25, i + 1] - soc_tab[k, S_OCV25, i]) / SOC_STEP
     c[C_SOI] = i
     c[C_SOW] = ws
@@ -177,7 +203,7 @@ def lookup_pack(
     c[C_E_NOW] = e_now
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def derating(
     soc_tab: FloatArray, temp_tab: FloatArray, k: int, c: FloatArray, discharge: bool
 ) -> float:
@@ -188,194 +214,13 @@ def derating(
     ws = c[C_SOW]
     wt = c[C_TW]
     if discharge:
-        return min(_linear(temp_tab, k, D_DIS, j, wt), _linear(soc_tab, k, S_DER_DIS, i, ws))
-    return min(_linear(temp_tab, k, D_CH, j, wt), _linear(soc_tab, k, S_DER_CH, i, ws))
+        return min(
+            table_linear(temp_tab, k, D_DIS, j, wt), table_linear(soc_tab, k, S_DER_DIS, i, ws)
+        )
+    return min(table_linear(temp_tab, k, D_CH, j, wt), table_linear(soc_tab, k, S_DER_CH, i, ws))
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _step_mean_rc(s: FloatArray, c: FloatArray, dt_s: float) -> tuple[float, float]:
-    """Mean RC voltage over a step at zero current [V] and its resistance per ampere [Ω]:
-    ``Σ v·f`` and ``Σ R·(1 − f)`` with ``f = (1 − e^{−x})/x``, ``x = dt/τ``."""
-    r1 = c[C_R1]
-    x1 = dt_s / (r1 * c[C_C1])
-    f1 = (1.0 - math.exp(-x1)) / x1 if x1 > 1e-9 else 1.0
-    v = s[S_V1] * f1
-    r = r1 * (1.0 - f1)
-    r2 = c[C_R2]
-    if r2 > 0.0:
-        x2 = dt_s / (r2 * c[C_C2])
-        f2 = (1.0 - math.exp(-x2)) / x2 if x2 > 1e-9 else 1.0
-        v += s[S_V2] * f2
-        r += r2 * (1.0 - f2)
-    return v, r
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _mean_voltage_excess(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, dsoc_per_a: float,
-    base_v: float, r_ohm: float, current_a: float,
-) -> tuple[float, float]:
-    """Step-mean terminal voltage above ``base_v + v_limit`` at a current held over the step [V]
-    and its derivative by the current [V/A] (discharge positive).
-
-    The mean is ``m(i) + base_v − r_ohm·i`` with ``m`` the exact mean 25 °C OCV over the SoC
-    change (stored-energy difference over charge, as in :func:`solve_currents`);
-    ``dm/di = (OCV₂₅(soc₁) − m)/i``. ``base_v`` carries ``OCV_T − OCV₂₅``, the RC voltages'
-    decayed mean and minus the voltage limit.
-    """
-    soc = s[S_SOC]
-    du = -current_a * dsoc_per_a
-    if abs(du) <= 1e-13:
-        # vanishing SoC change: m = OCV₂₅ at the start, dm/di = −slope·(dSoC/dA)/2
-        return c[C_OCV25] + base_v - r_ohm * current_a, -0.5 * c[C_DOCV_DSOC] * dsoc_per_a - r_ohm
-    k = int(p[P_SET])
-    series = p[P_SERIES]
-    soc1 = soc + du
-    m = series * (energy_per_ah(soc_tab, k, soc1) - c[C_E_NOW]) / du
-    i1, w1 = soc_position(soc1)
-    ocv1 = series * _linear(soc_tab, k, S_OCV25, i1, w1)
-    return m + base_v - r_ohm * current_a, (ocv1 - m) / current_a - r_ohm
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def voltage_limited_power_w(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, dt_s: float,
-    v_limit: float, i_limit: float, discharge: bool,
-) -> float:
-    """Largest terminal power magnitude over the step whose *mean* terminal voltage stays within
-    ``v_limit`` (the minimum for discharge, the maximum for charge) at no more than ``i_limit``
-    amperes [W].
-
-    With the current held over the step the mean terminal voltage is
-    ``m(i) + (OCV_T − OCV₂₅) − v̄ − (r0 + r̄)·i`` (RC means as in :func:`start_step`, ``m`` the
-    exact mean 25 °C OCV over the step's SoC change, :func:`_mean_voltage_excess`). A first
-    current takes ``m`` linear in ``i`` (the OCV slope at the start); the excess over the limit
-    is then evaluated exactly there, and — unless the current limit holds with the voltage
-    within its limit — Newton steps (kept inside the bracket of feasible and infeasible
-    currents, bisecting otherwise) settle the current at the limit to ~1e-12 V/V. The power
-    returned is the exact mean power at that current, so the current solve lands on it.
-    """
-    sign = 1.0 if discharge else -1.0
-    v_bar, r_bar = _step_mean_rc(s, c, dt_s)
-    dsoc = dt_s / (3600.0 * s[S_CAP_AH])
-    r_ohm = c[C_R0] + r_bar
-    base_v = c[C_OCV_T] - c[C_OCV25] - v_bar - v_limit
-    r_lin = r_ohm + 0.5 * max(c[C_DOCV_DSOC], 0.0) * dsoc
-    mag = min(max(sign * (c[C_OCV_T] - v_bar - v_limit) / r_lin, 0.0), i_limit)
-    if not mag > 0.0:
-        return 0.0
-    # fast paths without a table lookup: (a) the SoC stays on the start's linear OCV segment,
-    # where the linear mean is exact; (b) the current limit holds with the voltage within its
-    # limit even for the steepest OCV slope of the table (the mean OCV lies above the OCV at
-    # the end of the step for discharge, below it for charge)
-    lo_seg = c[C_SOI] * SOC_STEP
-    soc1 = s[S_SOC] - sign * mag * dsoc
-    if c[C_DOCV_DSOC] >= 0.0 and lo_seg <= soc1 <= lo_seg + SOC_STEP:
-        return float((c[C_OCV_T] - v_bar - sign * r_lin * mag) * mag)
-    if mag >= i_limit:
-        worst = c[C_OCV_T] - sign * (p[P_DOCV_DSOC_MAX] * mag * dsoc + r_ohm * mag)
-        if sign * (worst - v_bar - v_limit) >= 0.0:
-            return float((c[C_OCV_T] - v_bar - sign * r_lin * mag) * mag)
-    g = 0.0
-    lo, hi = 0.0, i_limit  # magnitudes within the voltage limit / beyond it (once evaluated)
-    hi_beyond = False
-    for _ in range(LIMIT_MAX_PASSES):
-        g, dg = _mean_voltage_excess(p, s, c, soc_tab, dsoc, base_v, r_ohm, sign * mag)
-        if sign * g >= 0.0:
-            lo = mag
-            if mag >= i_limit:
-                break  # current-limited, the voltage within its limit
-        else:
-            hi = mag
-            hi_beyond = True
-        if abs(g) <= LIMIT_TOLERANCE * v_limit:
-            break
-        nxt = mag - sign * g / dg if dg != 0.0 else -1.0
-        if lo < nxt < hi:
-            mag = nxt
-        elif nxt >= hi and not hi_beyond:
-            mag = hi  # try the current limit itself
-        else:
-            mag = 0.5 * (lo + hi)
-    if sign * g < -LIMIT_TOLERANCE * v_limit:  # not settled: the bracket's end within the limit
-        mag = lo
-        if not mag > 0.0:
-            return 0.0
-        g, dg = _mean_voltage_excess(p, s, c, soc_tab, dsoc, base_v, r_ohm, sign * mag)
-    return float(max((v_limit + g) * mag, 0.0))
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def bus_limit_why(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
-    derate: float, dt_s: float, discharge: bool,
-) -> tuple[float, int]:
-    """Bus-side power limit of a joined pack in one direction [W] and what sets it (``SH_*``).
-
-    The battery-side limit is the least of the voltage and derated current limits, the pack's
-    power rating at its actual voltage (both scaled by SoH and derating) and the SoC window
-    within this step (``energy_wh``: usable energy in that direction); the converter then
-    passes at most its rating, and is switched off below its minimum operating power.
-
-    The voltage limit holds for the step's *mean* terminal voltage, with the RC voltages' and
-    the OCV's exact means over the step (:func:`voltage_limited_power_w`); from the state at the
-    start the mean voltage fell up to ~1 % below the minimum within a step, and with the OCV
-    linear in the step's SoC change up to 0.5 % (60-s steps on the Leaf's steep low-SoC OCV).
-    The SoC window is the current ``i`` that ends the step at the window's edge, whose mean
-    terminal power is exactly ``E·3600/dt + (OCV_T − OCV₂₅ − v̄ − (r0 + r̄)·i)·i`` (``E`` the
-    usable energy is the chemical energy moved); an estimate from the state at the start,
-    without the RC voltages' growth, overshot the window on 900-s steps.
-    """
-    soh = s[S_CAP_AH] / p[P_CAP_NEW_AH]
-    dsoc = dt_s / (3600.0 * s[S_CAP_AH])
-    if discharge:
-        i_max = p[P_I_DIS_MAX] * soh * derate
-        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, p[P_V_MIN], i_max, True),
-                   p[P_P_DIS_MAX_W] * soh * derate)
-        i_soc = max(s[S_SOC] - p[P_SOC_MIN], 0.0) / dsoc
-    else:
-        i_max = p[P_I_CH_MAX] * soh * derate
-        p_el = min(voltage_limited_power_w(p, s, c, soc_tab, dt_s, p[P_V_MAX], i_max, False),
-                   p[P_P_CH_MAX_W] * soh * derate)
-        i_soc = -max(p[P_SOC_MAX] - s[S_SOC], 0.0) / dsoc
-    p_soc = p_el
-    if abs(i_soc) < i_max:  # the window binds before the current limit
-        v_bar, r_bar = _step_mean_rc(s, c, dt_s)
-        rest = c[C_OCV_T] - c[C_OCV25] - v_bar - (c[C_R0] + r_bar) * i_soc
-        p_soc = max(energy_wh * 3600.0 / dt_s + rest * abs(i_soc), 0.0)
-    why = SH_ELECTRICAL if p_el <= p_soc else SH_SOC_WINDOW
-    rated = p[P_CONV_RATED_W]
-    bus = bus_limit_from_battery_limit_w(
-        min(p_el, p_soc), rated, p[P_CONV_K0], p[P_CONV_K1], p[P_CONV_K2], discharge
-    )
-    if bus >= rated * (1.0 - 1e-12):
-        why = SH_CONVERTER
-    # below its minimum operating power a converter is switched off (no-load losses would dominate)
-    if bus < MIN_ON_FRACTION * rated:
-        return 0.0, SH_CONVERTER_MIN
-    return bus, why
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _bus_limit_w(
-    p: FloatArray, s: FloatArray, c: FloatArray, soc_tab: FloatArray, energy_wh: float,
-    derate: float, dt_s: float, discharge: bool,
-) -> float:
-    """Bus-side power limit of a joined pack in one direction [W] (:func:`bus_limit_why`)."""
-    return bus_limit_why(p, s, c, soc_tab, energy_wh, derate, dt_s, discharge)[0]
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def usable_energy_wh(
-    p: FloatArray, s: FloatArray, e_now: float, e_edge: float, discharge: bool
-) -> float:
-    """Energy left in the SoC window in one direction [Wh] (``e_edge``: energy/Ah at the edge)."""
-    if discharge:
-        return float(max(p[P_SERIES] * s[S_CAP_AH] * (e_now - e_edge), 0.0))
-    return float(max(p[P_SERIES] * s[S_CAP_AH] * (e_edge - e_now), 0.0))
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def prepare_pack(
     p: FloatArray, s: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray,
     dt_s: float, e_min: float, e_max: float, c: FloatArray, out: FloatArray,
@@ -410,7 +255,7 @@ def prepare_pack(
     out[L_WHY_CH] = why_ch
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH)
 def all_pack_limits(
     P: FloatArray, S: FloatArray, elec: FloatArray, soc_tab: FloatArray, temp_tab: FloatArray,
     dt_s: float,
@@ -430,7 +275,7 @@ def all_pack_limits(
     return out
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def thermal_decay(p: FloatArray, dt_s: float, active: bool) -> float:
     """Decay factor ``exp(−dt·G/C)`` of the lumped thermal model over one step, cooling off or on.
 
@@ -441,7 +286,7 @@ def thermal_decay(p: FloatArray, dt_s: float, active: bool) -> float:
     return math.exp(-dt_s * g / p[P_HEAT_CAP])
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def start_step(p: FloatArray, s: FloatArray, c: FloatArray, dt_s: float, bus_w: float) -> None:
     """First part of a pack's step: RC step factors, converter loss and a first current.
 
@@ -491,7 +336,7 @@ W_CURRENT, W_SOC, W_DSOC, W_E0, W_SERIES, W_DELTA, W_PBATT, W_VBAR, W_REFF, W_OC
 N_W = 10
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def solve_currents(
     p: FloatArray, s: FloatArray, scratch: FloatArray, soc_tab: FloatArray, w: FloatArray,
     active: IntArray, sets: IntArray,
@@ -545,7 +390,7 @@ def solve_currents(
         scratch[active[m], C_OCV_AVG] = w[W_OCV_AVG, m]
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH, inline="always")
 def advance_pack(
     p: FloatArray, s: FloatArray, a: FloatArray, c: FloatArray, soc_tab: FloatArray,
     sd_per_s: FloatArray, ambient_c: float, dt_s: float, tr: FloatArray,
@@ -657,7 +502,7 @@ def advance_pack(
     return float(bus_actual)
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH)
 def age_pack(
     p: FloatArray, s: FloatArray, a: FloatArray, soc_tab: FloatArray, ageing: FloatArray
 ) -> None:
@@ -686,7 +531,7 @@ def age_pack(
     s[S_AGE_AH] = 0.0
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=FASTMATH)
 def stored_energy_wh(P: FloatArray, S: FloatArray, soc_tab: FloatArray) -> FloatArray:
     """Stored energy of each pack, ∫₀^soc OCV₂₅ dQ, shape (n_sys, n_packs) [Wh]."""
     n_sys, n_packs = P.shape[0], P.shape[1]

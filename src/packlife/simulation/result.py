@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from packlife._typing import FloatArray
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.system import PackSystem
 
 

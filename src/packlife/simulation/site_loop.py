@@ -30,7 +30,7 @@ from numba import get_num_threads, njit, prange, set_num_threads
 
 from packlife._typing import FloatArray, IntArray
 from packlife.control import kernels as KN
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.stepping import after_step, apply_setpoints, pack_limits_now
 
 # ---- sessions SES[n_sess, N_SES] (sorted by arrival; vehicle-side energies) ----

@@ -2,7 +2,7 @@
 
 :func:`apply_setpoints` is the one way packs move: each pack runs at its setpoint unless physics
 forces it lower inside the step (its bus limit from
-:func:`~packlife.simulation.kernel.bus_limit_why` — voltage / current, SoC window, converter
+:func:`~packlife.simulation.limits.bus_limit_why` — voltage / current, SoC window, converter
 rating or minimum power); the shortfall is booked with its reason in ``SH[b, pack, SH_*]`` [Wh]
 and never re-split over other packs.
 
@@ -24,9 +24,11 @@ from numba import get_num_threads, njit, prange, set_num_threads
 from packlife._typing import FloatArray, IntArray
 from packlife.control.pack_split import SPLIT_USABLE_ENERGY, split_packs
 from packlife.simulation import kernel as K
+from packlife.simulation import layout as LY
+from packlife.simulation import limits as LM
 from packlife.simulation.tables import energy_per_ah
 
-_FASTMATH = K._FASTMATH
+_FASTMATH = LY.FASTMATH
 
 
 @njit(cache=True)
@@ -41,14 +43,14 @@ def workspace(
     e_edge = np.empty((n, 2))  # energy per Ah at the SoC window edges (min, max)
     decay = np.empty((n, 2))  # thermal decay per step, cooling off / on
     for q in range(n):
-        k = int(P[b, q, K.P_SET])
-        e_edge[q, 0] = energy_per_ah(soc_tab, k, P[b, q, K.P_SOC_MIN])
-        e_edge[q, 1] = energy_per_ah(soc_tab, k, P[b, q, K.P_SOC_MAX])
-        e_now[q] = energy_per_ah(soc_tab, k, S[b, q, K.S_SOC])
+        k = int(P[b, q, LY.P_SET])
+        e_edge[q, 0] = energy_per_ah(soc_tab, k, P[b, q, LY.P_SOC_MIN])
+        e_edge[q, 1] = energy_per_ah(soc_tab, k, P[b, q, LY.P_SOC_MAX])
+        e_now[q] = energy_per_ah(soc_tab, k, S[b, q, LY.S_SOC])
         decay[q, 0] = K.thermal_decay(P[b, q], dt_s, False)
         decay[q, 1] = K.thermal_decay(P[b, q], dt_s, True)
     return (
-        np.empty((n, K.N_C)), np.empty((K.N_W, n)), np.empty(n, dtype=np.int64),
+        np.empty((n, LY.N_C)), np.empty((K.N_W, n)), np.empty(n, dtype=np.int64),
         np.empty(n, dtype=np.int64), e_now, e_edge, decay, np.empty(n), np.empty(n),
         np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty(n),
     )  # fmt: skip
@@ -88,25 +90,25 @@ def apply_setpoints(
     h = dt_s / 3600.0
     for q in range(P.shape[1]):
         p, s, c = P[b, q], S[b, q], scratch[q]
-        k = int(p[K.P_SET])
+        k = int(p[LY.P_SET])
         if not fresh:
             K.lookup_pack(p, s, elec, soc_tab, k, e_now[q], c)
         sp = setpoint_w[q]
         alloc[q] = 0.0
         if sp == 0.0:
             continue
-        if p[K.P_JOINED] < 0.5:
-            SH[b, q, K.SH_NOT_JOINED] += abs(sp) * h
+        if p[LY.P_JOINED] < 0.5:
+            SH[b, q, LY.SH_NOT_JOINED] += abs(sp) * h
             continue
         discharge = sp > 0.0
         if fresh:
-            limit = lim[q, K.L_BUS_DIS_W] if discharge else lim[q, K.L_BUS_CH_W]
-            why = int(lim[q, K.L_WHY_DIS] if discharge else lim[q, K.L_WHY_CH])
+            limit = lim[q, LY.L_BUS_DIS_W] if discharge else lim[q, LY.L_BUS_CH_W]
+            why = int(lim[q, LY.L_WHY_DIS] if discharge else lim[q, LY.L_WHY_CH])
         else:
             edge = e_edge[q, 0] if discharge else e_edge[q, 1]
-            energy = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
+            energy = LM.usable_energy_wh(p, s, e_now[q], edge, discharge)
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            limit, why = K.bus_limit_why(p, s, c, soc_tab, energy, f, dt_s, discharge)
+            limit, why = LM.bus_limit_why(p, s, c, soc_tab, energy, f, dt_s, discharge)
         magnitude = min(abs(sp), limit)
         if abs(sp) - magnitude > 1e-9 * (1.0 + abs(sp)):
             SH[b, q, why] += (abs(sp) - magnitude) * h
@@ -121,7 +123,7 @@ def apply_setpoints(
             trace_acc[b, q], decay[q, 0], decay[q, 1],
         )  # fmt: skip
         total += pack_bus_w[q]
-        e_now[q] = scratch[q, K.C_E_END]
+        e_now[q] = scratch[q, LY.C_E_END]
     return total
 
 
@@ -141,7 +143,7 @@ def after_step(
         o = g // out_every - 1
         if o < trace.shape[1]:
             for q in range(n):
-                for f in range(K.N_TR):
+                for f in range(LY.N_TR):
                     trace[b, o, q, f] = trace_acc[b, q, f] / out_every
                     trace_acc[b, q, f] = 0.0
 
@@ -161,21 +163,21 @@ def _split_request(
     n = P.shape[1]
     for q in range(n):
         p, s, c = P[b, q], S[b, q], scratch[q]
-        k = int(p[K.P_SET])
+        k = int(p[LY.P_SET])
         K.lookup_pack(p, s, elec, soc_tab, k, e_now[q], c)
         edge = e_edge[q, 0] if discharge else e_edge[q, 1]
-        weight[q] = K.usable_energy_wh(p, s, e_now[q], edge, discharge)
+        weight[q] = LM.usable_energy_wh(p, s, e_now[q], edge, discharge)
         lim[q] = 0.0
-        why = K.SH_NOT_JOINED
-        if req != 0.0 and p[K.P_JOINED] >= 0.5:
+        why = LY.SH_NOT_JOINED
+        if req != 0.0 and p[LY.P_JOINED] >= 0.5:
             f = K.derating(soc_tab, temp_tab, k, c, discharge)
-            lim[q], why = K.bus_limit_why(p, s, c, soc_tab, weight[q], f, dt_s, discharge)
-        col = K.L_BUS_DIS_W if discharge else K.L_BUS_CH_W
+            lim[q], why = LM.bus_limit_why(p, s, c, soc_tab, weight[q], f, dt_s, discharge)
+        col = LY.L_BUS_DIS_W if discharge else LY.L_BUS_CH_W
         lims[q, col] = lim[q]
-        lims[q, K.L_WHY_DIS if discharge else K.L_WHY_CH] = why
-    rated = P[b, :, K.P_CONV_RATED_W]
+        lims[q, LY.L_WHY_DIS if discharge else LY.L_WHY_CH] = why
+    rated = P[b, :, LY.P_CONV_RATED_W]
     split_packs(
-        req, lim, weight, rated, rated, rated, P[b, :, K.P_CONV_K0], P[b, :, K.P_CONV_K2],
+        req, lim, weight, rated, rated, rated, P[b, :, LY.P_CONV_K0], P[b, :, LY.P_CONV_K2],
         SPLIT_USABLE_ENERGY, True, setpoint, keep, ws[11], ws[12],
     )  # fmt: skip
 
@@ -192,7 +194,7 @@ def _run_system(
     ws = workspace(b, P, S, tabs, dt_s)
     setpoint = np.empty(P.shape[1])
     pack_bus = np.empty(P.shape[1])
-    lims = np.zeros((P.shape[1], K.N_L))
+    lims = np.zeros((P.shape[1], LY.N_L))
     h = dt_s / 3600.0
     for k in range(n_steps):
         req = request_w[request_row[b], k] * request_scale[b]
@@ -204,21 +206,21 @@ def _run_system(
         )
         delivered_w[b, k] = total
         if req >= 0.0:
-            B[b, K.B_REQ_DIS_WH] += req * h
-            B[b, K.B_DEL_DIS_WH] += total * h
-            B[b, K.B_UNMET_DIS_WH] += (req - total) * h
+            B[b, LY.B_REQ_DIS_WH] += req * h
+            B[b, LY.B_DEL_DIS_WH] += total * h
+            B[b, LY.B_UNMET_DIS_WH] += (req - total) * h
         else:
-            B[b, K.B_REQ_CH_WH] -= req * h
-            B[b, K.B_DEL_CH_WH] -= total * h
-            B[b, K.B_UNMET_CH_WH] += (total - req) * h
-        trace_sys_acc[b, K.TS_REQUEST] += req
-        trace_sys_acc[b, K.TS_DELIVERED] += total
+            B[b, LY.B_REQ_CH_WH] -= req * h
+            B[b, LY.B_DEL_CH_WH] -= total * h
+            B[b, LY.B_UNMET_CH_WH] += (total - req) * h
+        trace_sys_acc[b, LY.TS_REQUEST] += req
+        trace_sys_acc[b, LY.TS_DELIVERED] += total
         g = step0 + k + 1
         after_step(b, g, P, S, A, tabs, ageing_every, with_ageing, out_every, trace_acc, trace)
         if g % out_every == 0:
             o = g // out_every - 1
             if o < trace_sys.shape[1]:
-                for f in range(K.N_TS):
+                for f in range(LY.N_TS):
                     trace_sys[b, o, f] = trace_sys_acc[b, f] / out_every
                     trace_sys_acc[b, f] = 0.0
 
@@ -244,7 +246,7 @@ def run_steps(
         Ambient temperature [°C].
     P, S, A, B, SH
         Pack parameters, state, accumulators, system accumulators and shortfalls
-        (index constants in :mod:`packlife.simulation.kernel`).
+        (index constants in :mod:`packlife.simulation.layout`).
     tabs : tuple
         Chemistry tables (see the module docstring).
     ageing_every, with_ageing, out_every, trace_acc, trace_sys_acc, trace, trace_sys

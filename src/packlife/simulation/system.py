@@ -14,7 +14,7 @@ from packlife.datafiles import STRICT_CONFIG
 from packlife.errors import ConsistencyError
 from packlife.models.ageing import ageing_parameter_vector, second_life_state
 from packlife.models.power_electronics import DCDC_DEFAULT
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.tables import S_OCV25, SOC_STEP, ChemistryTables, build_tables
 
 #: Thermal conductance to ambient per kg of pack [W/K/kg] by cooling type: (always, extra when
@@ -72,7 +72,7 @@ class PackSystem:
     Attributes
     ----------
     P : ndarray (n_sys, n_packs, N_P)
-        Pack parameters (see :mod:`packlife.simulation.kernel` index constants).
+        Pack parameters (see :mod:`packlife.simulation.layout` index constants).
     S : ndarray (n_sys, n_packs, N_S)
         Initial pack state.
     tables : ChemistryTables

@@ -182,3 +182,17 @@ def energy_per_ah(soc_tables: FloatArray, set_i: int, soc: float) -> float:
     v0 = soc_tables[set_i, S_OCV25, i]
     v1 = soc_tables[set_i, S_OCV25, i + 1]
     return float(soc_tables[set_i, S_E25, i] + v0 * x + 0.5 * (v1 - v0) / 0.01 * x * x)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def table_bilinear(tab: FloatArray, k: int, t: int, j: int, wt: float, i: int, ws: float) -> float:
+    """Bilinear lookup in ``tab[k, t]`` (a temperature × soc table) without making views."""
+    a = tab[k, t, j, i] + ws * (tab[k, t, j, i + 1] - tab[k, t, j, i])
+    b = tab[k, t, j + 1, i] + ws * (tab[k, t, j + 1, i + 1] - tab[k, t, j + 1, i])
+    return float(a + wt * (b - a))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def table_linear(tab: FloatArray, k: int, t: int, i: int, w: float) -> float:
+    """Linear lookup in the 1-D table ``tab[k, t]``."""
+    return float(tab[k, t, i] + w * (tab[k, t, i + 1] - tab[k, t, i]))

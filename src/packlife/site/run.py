@@ -35,7 +35,7 @@ from packlife.control.reasons import (
     pack_reason,
     source_reason,
 )
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation import site_loop as SL
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.result import SimulationResult
@@ -85,7 +85,7 @@ class SiteResult:
     """Everything a run produced (see :mod:`packlife.site.summary` for the numbers users read).
 
     ``pack_shortfall_wh`` gives, per pack and physical reason
-    (:data:`packlife.simulation.kernel.SHORTFALL_REASONS`), the bus energy its setpoints asked
+    (:data:`packlife.simulation.layout.SHORTFALL_REASONS`), the bus energy its setpoints asked
     that physics withheld [Wh]; ``record`` (when asked for) holds every interval's snapshot and
     decision (layout: :func:`packlife.simulation.site_loop.rec_width`).
     """

@@ -30,7 +30,7 @@ from packlife.site.scenario import Scenario
 def converter_parameters(scenario: Scenario) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Each pack converter's rating [W] and Notton loss coefficients k0, k2, as the simulator
     builds them from the scenario's packs (so the live split runs the same converters)."""
-    from packlife.simulation import kernel as K
+    from packlife.simulation import layout as K
     from packlife.simulation.system import build_systems
 
     P = build_systems([list(scenario.bess.packs)]).P

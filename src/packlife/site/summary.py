@@ -8,7 +8,9 @@ import numpy as np
 
 from packlife.catalog import get_pack_model
 from packlife.impact import diesel_co2_kg, fuel_curve_for_rating, fuel_litres_per_step, grid_co2_kg
-from packlife.simulation.kernel import SHORTFALL_REASONS
+from packlife.simulation.layout import (
+    SHORTFALL_REASONS,
+)
 from packlife.site.diesel import diesel_baseline_from_terms
 from packlife.site.economics import economics_summary, site_inputs_note
 from packlife.site.run import SiteResult

@@ -29,7 +29,7 @@ import pandas as pd
 from packlife import __version__
 from packlife._typing import FloatArray
 from packlife.errors import ConsistencyError, DataFileError
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import PackSpec, build_systems
 from packlife.site.run import run_scenario

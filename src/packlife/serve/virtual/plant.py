@@ -20,7 +20,7 @@ from packlife._typing import FloatArray
 from packlife.catalog import get_pack_model
 from packlife.serve import sunspec_map as sm
 from packlife.serve.virtual.devices import VirtualSunSpecDevice
-from packlife.simulation import kernel as K
+from packlife.simulation import layout as K
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.stepping import after_step, apply_setpoints, workspace
 from packlife.simulation.system import build_systems
