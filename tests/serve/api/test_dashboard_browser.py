@@ -153,6 +153,8 @@ def test_viewer_sees_no_controls_and_is_refused(browser: Any, site: Site) -> Non
     page = _login(browser, site, "viewer")
     # times in the site's zone (jlr-test-site: Europe/London), whatever the browser's zone
     sync_api.expect(page.locator("#tz")).to_have_text("Europe/London")
+    clock = re.compile(r"^\d\d/\d\d/\d{4}, \d\d:\d\d:\d\d$")
+    sync_api.expect(page.get_by_test_id("clock")).to_have_text(clock)
     shown = datetime.strptime(page.get_by_test_id("clock").inner_text(), "%d/%m/%Y, %H:%M:%S")
     local = datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None)
     assert abs((local - shown).total_seconds()) < 5

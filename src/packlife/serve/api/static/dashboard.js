@@ -51,6 +51,7 @@ function connect() {
 function render(s) {
   state = s; zone = s.time_zone;
   $("site-name").textContent = s.site_name;
+  if (!$("clock").textContent || zone !== $("tz").textContent) { $("tz").textContent = zone; tick(); }
   $("tz").textContent = s.time_zone;
   $("bess-power").textContent = kw(s.bess_power_w);
   $("outputs-power").textContent = kw(s.outputs_power_w);
@@ -158,7 +159,8 @@ function checkStale() {
   if (stale && state) $("stale-age").textContent = Math.max(state.age_s ?? 0, silentS).toFixed(0) + " s";
 }
 
-setInterval(() => { if (me) checkStale(); $("clock").textContent = fmtTime(new Date().toISOString()); }, 1000);
+function tick() { if (me) checkStale(); $("clock").textContent = fmtTime(new Date().toISOString()); }
+setInterval(tick, 1000);
 $("login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault(); if (await login($("key").value)) start();
 });
