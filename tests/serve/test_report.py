@@ -12,7 +12,6 @@ import pytest
 
 from packlife.errors import PacklifeError
 from packlife.serve.report import write_report
-from packlife.serve.store import TelemetryStore
 
 from .conftest import N_CYCLES, N_PACKS, fill_store
 
@@ -51,7 +50,6 @@ def test_empty_period_is_refused_and_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(PacklifeError, match="no control cycles"):
         write_report(store, tmp_path / "none", "csv", None, future, None)
     assert not (tmp_path / "none").exists()
-    assert isinstance(store, TelemetryStore)
 
 
 def test_report_page_escapes_store_text(tmp_path: Path) -> None:

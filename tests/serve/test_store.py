@@ -88,3 +88,17 @@ def test_a_store_of_an_older_packlife_gains_the_isolated_column(tmp_path: Path) 
         assert store.read_pack_rows("r1")[0]["isolated"] is False
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("nonsense", "is not a SQLAlchemy URL"),
+        ("sqlite:////nonexistent-dir/x.db", "cannot open the telemetry store"),
+    ],
+)
+def test_a_bad_store_url_is_a_user_error(url: str, expected: str) -> None:
+    from packlife.errors import PacklifeError
+
+    with pytest.raises(PacklifeError, match=expected):
+        TelemetryStore(url)

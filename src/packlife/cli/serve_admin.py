@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from packlife.cli._common import console, err_console, print_json, safe
 from packlife.cli.serve import app, parse_bind
 from packlife.errors import PacklifeError
+
+if TYPE_CHECKING:
+    from packlife.serve.access import AccessStore
 
 DB_HELP = "Telemetry store URL of `packlife serve` (default: sqlite:///serve.db)."
 users_app = typer.Typer(help="API users: add (prints the key once), remove, list.")
@@ -20,7 +24,7 @@ def _db(db: str | None) -> str:
     return db or "sqlite:///serve.db"
 
 
-def _access(db: str | None) -> object:
+def _access(db: str | None) -> AccessStore:
     from packlife.serve.access import AccessStore
     from packlife.serve.store import TelemetryStore
 
@@ -34,10 +38,7 @@ def users_add(
     db: str | None = typer.Option(None, "--db", envvar="PACKLIFE_SERVE_DB", help=DB_HELP),
 ) -> None:
     """Add a user and print its API key — the only time it is shown (stored hashed)."""
-    from packlife.serve.access import AccessStore
-
     access = _access(db)
-    assert isinstance(access, AccessStore)
     key = access.add_user(name, role)
     err_console.print(f"user {safe(name)} ({safe(role)}) added; its API key (shown once):")
     typer.echo(key)
@@ -49,10 +50,7 @@ def users_remove(
     db: str | None = typer.Option(None, "--db", envvar="PACKLIFE_SERVE_DB", help=DB_HELP),
 ) -> None:
     """Remove a user; its key stops working within a second."""
-    from packlife.serve.access import AccessStore
-
     access = _access(db)
-    assert isinstance(access, AccessStore)
     access.remove_user(name)
     console.print(f"user {safe(name)} removed")
 
@@ -62,10 +60,7 @@ def users_list(
     db: str | None = typer.Option(None, "--db", envvar="PACKLIFE_SERVE_DB", help=DB_HELP),
 ) -> None:
     """Users and roles (never keys)."""
-    from packlife.serve.access import AccessStore
-
     access = _access(db)
-    assert isinstance(access, AccessStore)
     print_json(
         [
             {"name": u.name, "role": u.role, "created_at": u.created_at.isoformat()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,7 @@ def _pack_figures(packs: pd.DataFrame) -> list[dict[str, Any]]:
     for (i, serial), p in packs.groupby(["pack_index", "serial"], sort=True):
         out.append(
             {
-                "pack_index": int(str(i)),
+                "pack_index": int(cast(int, i)),
                 "serial": str(serial),
                 "soc_min": _f(p["soc"].min()),
                 "soc_max": _f(p["soc"].max()),

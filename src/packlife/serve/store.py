@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from packlife.errors import PacklifeError
+from packlife.redact import mask_secrets
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,13 @@ class TelemetryStore:
     def __init__(self, url: str) -> None:
         sa = _sqlalchemy()
         self.url = url
-        self.engine = sa.create_engine(url)
+        try:
+            self.engine = sa.create_engine(url)
+        except sa.exc.ArgumentError:
+            raise PacklifeError(
+                f"telemetry store URL {mask_secrets(url)!r} is not a SQLAlchemy URL "
+                "(e.g. sqlite:///serve.db or postgresql+psycopg://user@host/db)"
+            ) from None
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         md = sa.MetaData()
@@ -158,8 +165,14 @@ class TelemetryStore:
             sa.Column("message", sa.Text, nullable=False),
         )
         self.metadata = md
-        md.create_all(self.engine)
-        self._add_missing_columns(sa)
+        try:
+            md.create_all(self.engine)
+            self._add_missing_columns(sa)
+        except sa.exc.OperationalError as exc:
+            reason = mask_secrets(str(exc.orig or exc)).strip().splitlines()[0]
+            raise PacklifeError(
+                f"cannot open the telemetry store {mask_secrets(url)}: {reason}"
+            ) from None
 
     def _add_missing_columns(self, sa: Any) -> None:
         """Bring a store written by packlife ≤ 0.1 up to date (``isolated`` per pack row)."""

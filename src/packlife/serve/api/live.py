@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from packlife.serve.access import AccessStore, Override
 from packlife.serve.api.schemas import EvseState, PackState, SiteState
-from packlife.serve.history import events_since, latest_cycle
+from packlife.serve.history import LatestCycle, events_since, latest_cycle
 from packlife.serve.store import RunInfo, TelemetryStore
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,10 @@ class LiveView:
 
 
 def build_state(
-    run: RunInfo, latest: object, overrides: list[Override], alarms_open: int
+    run: RunInfo, latest: LatestCycle, overrides: list[Override], alarms_open: int
 ) -> SiteState:
-    """The API's :class:`SiteState` of ``latest`` (:class:`packlife.serve.history.LatestCycle`)."""
-    cyc = getattr(latest, "cycle", None)
+    """The API's :class:`SiteState` of the newest stored cycle."""
+    cyc = latest.cycle
     caps = {o.pack_index: o for o in overrides if o.kind == "limit"}
     isolated = {o.pack_index for o in overrides if o.kind == "isolate"}
     packs = [
@@ -132,11 +132,11 @@ def build_state(
             max_discharge_power_w=_cap(caps, r["pack_index"], "max_discharge_power_w"),
             max_charge_power_w=_cap(caps, r["pack_index"], "max_charge_power_w"),
         )
-        for r in getattr(latest, "packs", [])
+        for r in latest.packs
     ]
     evses = [
         EvseState(**{k: r[k] for k in EvseState.model_fields})
-        for r in getattr(latest, "evses", [])
+        for r in latest.evses
     ]
     return SiteState(
         run_id=run.run_id,
