@@ -18,17 +18,32 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_json_output_and_files(tmp_path: Path) -> None:
+    """With --fade (as `packlife grade fade --out` writes it) the forecast takes each pack's own
+    ageing rate factor; packs without a fit keep 1; the merge is reported on stderr and in JSON."""
     out = tmp_path / "out"
+    serials = [line.split(",")[0] for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+               if line and not line.startswith(("#", "serial"))]
+    fade = tmp_path / "fade.csv"
+    fade.write_text("serial,ageing_rate_factor,law_reason\n"
+                    + "".join(f"{s},2.5,\n" for s in serials[::2])
+                    + f"{serials[1]},,no measurable fade\nNOT-HERE,1.2,\n", encoding="utf-8")
     proc = _run("design", "--inventory", str(EXAMPLE), "--units", "2", "--objective", "equal",
-                "--years", "3", "--json", "--out", str(out))
+                "--years", "3", "--json", "--out", str(out), "--fade", str(fade))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)  # stdout is pure JSON
+    note = (f"ageing rate factors from fade.csv: {len(serials[::2])} of {len(serials)} "
+            "inventory items; 1 serial(s) in the file without a fit; not in the inventory: "
+            "NOT-HERE")
+    assert data["fade"] == note and note in proc.stderr
     units = data["bess"]["units"]
     assert len(units) == 2
     for u in units:
         assert {"serials", "mass_kg", "usable_energy_kwh", "rated_power_kw",
                 "years_to_threshold"} <= set(u)
         assert u["mass_kg"] <= 3500.0
+        for pack in u["packs"]:
+            want = 2.5 if pack["serial"] in serials[::2] else 1.0
+            assert pack["ageing_rate_factor"] == want
     assert json.loads((out / "design.json").read_text(encoding="utf-8")) == data
     assert "<svg" in (out / "design.html").read_text(encoding="utf-8")
 
@@ -47,6 +62,16 @@ def test_bad_row_exits_2_without_traceback(tmp_path: Path) -> None:
     proc = _run("design", "--inventory", str(bad), "--units", "1")
     assert proc.returncode == 2
     assert "row 2 (serial B)" in proc.stderr and "field 'soh'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_fade_file_exits_2_naming_row_and_serial(tmp_path: Path) -> None:
+    fade = tmp_path / "fade.csv"
+    fade.write_text("serial,ageing_rate_factor\nRR-0004,-3\n", encoding="utf-8")
+    proc = _run("design", "--inventory", str(EXAMPLE), "--units", "1", "--fade", str(fade))
+    assert proc.returncode == 2
+    assert ("row 1 (serial RR-0004): field 'ageing_rate_factor': expected a number in "
+            "[0.01, 100.0]") in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from packlife.catalog import ageing_vector
 from packlife.design.evaluate import (
     DISCHARGE_MARGIN_H,
     RECHARGE_MARGIN,
@@ -17,8 +18,8 @@ from packlife.design.evaluate import (
     replacement_plan,
 )
 from packlife.design.inventory import items_from_records
-from packlife.design.ratings import ageing_vector, repeat_year
-from packlife.models.ageing import days_to_soh, second_life_state
+from packlife.design.ratings import repeat_year
+from packlife.models.ageing import days_to_soh, scale_rates, second_life_state
 
 
 def test_rated_power_rule() -> None:
@@ -75,6 +76,13 @@ def test_forecast_agrees_with_days_to_soh() -> None:
     days = days_to_soh(ty, sy, tempy, p, 0.6, q_cal=q[0], q_cyc=q[1], r_growth=q[2])
     assert math.isfinite(years)
     assert years == pytest.approx(days / 365.25, rel=0.01)
+    # the pack's own fade: rates × 2 is the law with both rate constants doubled
+    faster, _ = forecast(t, soc, temp, "nmc_generic", 0.8, 1.2, 0.6, 1, rate_factor=2.0)
+    p2 = scale_rates(p, 2.0)
+    q2 = second_life_state(0.8, 1.2, p2)
+    days2 = days_to_soh(ty, sy, tempy, p2, 0.6, q_cal=q2[0], q_cyc=q2[1], r_growth=q2[2])
+    assert faster == pytest.approx(days2 / 365.25, rel=0.01)
+    assert faster < 0.8 * years
 
 
 def test_replacement_plan_is_sorted_and_readable() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from packlife.design.inventory import items_from_records, read_inventory_csv
+from packlife.design.inventory import items_from_records, merge_rate_factors, read_inventory_csv
 from packlife.errors import DataFileError
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "inventory" / "mixed_fleet.csv"
@@ -79,3 +79,22 @@ def test_registry_records_with_missing_resistance_are_rejected() -> None:
                 "resistance_growth": None, "kind": "pack"}]
     with pytest.raises(DataFileError, match=r"row 1 .*resistance_growth"):
         items_from_records(records, source="sqlite:///r.db")
+
+
+def test_ageing_rate_factor_column_and_merge(tmp_path: Path) -> None:
+    path = _write(tmp_path, "A,bmw_i3_94ah,0.8,1.2,pack,2.0\nB,bmw_i3_94ah,0.8,1.2,pack,\n",
+                  header=HEADER.strip() + ",ageing_rate_factor\n")
+    a, b = read_inventory_csv(path)
+    assert (a.ageing_rate_factor, b.ageing_rate_factor) == (2.0, 1.0)
+    fade = tmp_path / "fade.csv"
+    fade.write_text("serial,ageing_rate_factor\nB,0.5\nA,\nZ,3\n")
+    merged, note = merge_rate_factors([a, b], fade)
+    assert [it.ageing_rate_factor for it in merged] == [2.0, 0.5]
+    assert note == ("ageing rate factors from fade.csv: 1 of 2 inventory items; 1 serial(s) in "
+                    "the file without a fit; not in the inventory: Z")
+    fade.write_text("serial,ageing_rate_factor\nB,0.5\nB,0.6\n")
+    with pytest.raises(DataFileError, match="row 2: serial 'B' appears twice"):
+        merge_rate_factors([a, b], fade)
+    fade.write_text("serial,factor\nB,0.5\n")
+    with pytest.raises(DataFileError, match="column 'ageing_rate_factor' is missing"):
+        merge_rate_factors([a, b], fade)

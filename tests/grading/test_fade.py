@@ -55,8 +55,9 @@ def test_checks_csv_and_cli(
         "P2,2024-01-01,0.75\nP2,2024-06-01,0.75\n"
     )
     units = list(read_capacity_checks(p))
-    assert [u[0] for u in units] == ["P1", "P2"]
-    np.testing.assert_allclose(units[0][1], [0.0, 100.0, 200.0])
+    assert [u.serial for u in units] == ["P1", "P2"]
+    np.testing.assert_allclose(units[0].day, [0.0, 100.0, 200.0])
+    assert units[0].duty == {} and units[0].catalog_id is None
     monkeypatch.setattr(sys, "argv", ["packlife", "grade", "fade", str(p), "--json"])
     with pytest.raises(SystemExit) as exc:
         main()
@@ -64,6 +65,7 @@ def test_checks_csv_and_cli(
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["days_to_end_threshold"] == pytest.approx(2000.0, rel=1e-3)
     assert rows[1]["forecast_ok"] is False and "needs ≥ 3" in rows[1]["reason"]
+    assert rows[0]["ageing_rate_factor"] is None and "no catalog_id" in rows[0]["law_reason"]
     bad = tmp_path / "bad.csv"
     bad.write_text("serial,date,soh\nP1,yesterday,0.8\n")
     monkeypatch.setattr(sys, "argv", ["packlife", "grade", "fade", str(bad)])

@@ -6,8 +6,11 @@ import difflib
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
+from packlife._typing import FloatArray
 from packlife.catalog.schema import PackModel, energy_mismatch
-from packlife.chemistry import get_parameter_set
+from packlife.chemistry import get_ageing_model, get_parameter_set
 from packlife.datafiles import load_model
 from packlife.errors import DataFileError, PacklifeError
 
@@ -16,6 +19,7 @@ DATA_DIR = Path(__file__).parent / "data"
 __all__ = [
     "DATA_DIR",
     "PackModel",
+    "ageing_vector",
     "energy_mismatch",
     "get_pack_model",
     "list_pack_models",
@@ -53,3 +57,19 @@ def get_pack_model(model_id: str) -> PackModel:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise PacklifeError(f"unknown catalog id {model_id!r}{hint} (see `packlife catalog list`)")
     return packs[model_id]
+
+
+@cache
+def _ageing_vector(parameter_set: str) -> tuple[float, ...]:
+    from packlife.models.ageing import ageing_parameter_vector
+
+    pset = get_parameter_set(parameter_set)
+    return tuple(ageing_parameter_vector(get_ageing_model(pset.ageing_model).parameters))
+
+
+def ageing_vector(parameter_set: str) -> FloatArray:
+    """Ageing parameter vector (:mod:`packlife.models.ageing` ``P_*`` indices) of a parameter set.
+
+    A fresh array on every call: callers may scale it (e.g. with ``scale_rates``).
+    """
+    return np.asarray(_ageing_vector(parameter_set), dtype=np.float64)

@@ -12,7 +12,12 @@ from rich.table import Table
 from packlife.atomic import check_folder, write_folder
 from packlife.cli._common import console, err_console, print_json, safe, say
 from packlife.design.assign import ENCLOSURE_MASS_KG, OBJECTIVES, SLOT_MASS_KG, UnitRules
-from packlife.design.inventory import InventoryItem, items_from_records, read_inventory_csv
+from packlife.design.inventory import (
+    InventoryItem,
+    items_from_records,
+    merge_rate_factors,
+    read_inventory_csv,
+)
 from packlife.design.plan import DesignRequest, design
 from packlife.design.portable import PORTABLE_ENCLOSURE_KG, PORTABLE_MAX_MASS_KG
 from packlife.design.ratings import DEFAULT_THRESHOLD_SOH
@@ -77,6 +82,10 @@ def design_cmd(
     portable_max_mass_kg: float = typer.Option(
         PORTABLE_MAX_MASS_KG, "--portable-max-mass-kg", help="Portable product mass limit [kg]."
     ),
+    fade: Path | None = typer.Option(
+        None, "--fade", help="Per-pack ageing_rate_factor CSV from `packlife grade fade --out` "
+        "(each pack's own fade in the life forecast)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the design as JSON."),
     out: Path | None = typer.Option(
         None, "--out", help="Write design.json and design.html into this folder."
@@ -86,6 +95,10 @@ def design_cmd(
     if out is not None:
         check_folder(out, DESIGN_FILES)
     items = _load(inventory, db)
+    fade_note = None
+    if fade is not None:
+        items, fade_note = merge_rate_factors(items, fade)
+        err_console.print(safe(fade_note), highlight=False, soft_wrap=True)
     if objective not in OBJECTIVES:
         raise PacklifeError(
             f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}"
@@ -117,6 +130,7 @@ def design_cmd(
     with err_console.status("designing…"):
         result = design(items, request)
     result["source"] = str(inventory) if inventory is not None else "registry"
+    result["fade"] = fade_note
     if out is not None:
         _write(out, result)
     if json_out:

@@ -17,8 +17,8 @@ from rich.table import Table
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from packlife.cli._common import console, err_console, print_json
-from packlife.errors import PacklifeError
+from packlife.cli._common import console, err_console, print_json, say
+from packlife.errors import DataFileError, PacklifeError
 
 RESULT_KEYS = (
     "capacity_ah",
@@ -284,39 +284,76 @@ def match_cmd(
 @app.command("fade")
 def fade_cmd(
     checks_csv: Path = typer.Argument(
-        ..., help="CSV: serial,date (ISO) or day,soh — one row per check."
+        ..., help="CSV: serial,date (ISO) or day,soh — one row per check; optional duty columns "
+        "efc,temperature_c,soc,dod,c_rate and catalog_id."
     ),
     end_soh: float = typer.Option(0.6, "--end-soh", help="Second-life end threshold (0–1)."),
+    catalog_id: str | None = typer.Option(
+        None, "--catalog-id", help="Catalog model whose ageing law is fitted (where the file "
+        "has no catalog_id column)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the per-unit fits as CSV (serial, ageing_rate_factor, …) "
+        "for `packlife design --fade`."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Fit each unit's fade from repeated capacity checks; forecast days to --end-soh."""
-    from packlife.grading.fade import fit_fade, forecast_summary
+    """Fit each unit's fade from repeated capacity checks (free curve and the chemistry's ageing
+    law); forecast days to --end-soh."""
+    from packlife.catalog import get_pack_model
+    from packlife.grading.fade_law import fade_rows
     from packlife.io.checks_csv import read_capacity_checks
 
     if not math.isfinite(end_soh) or not 0 < end_soh < 1:
         raise PacklifeError(f"--end-soh must be a fraction between 0 and 1 (got {end_soh})")
-    rows = [
-        forecast_summary(serial, fit_fade(day, soh, end_soh), first)
-        for serial, day, soh, first in read_capacity_checks(checks_csv)
-    ]
+    if catalog_id is not None:
+        get_pack_model(catalog_id)
+    if out is not None and out.is_dir():
+        raise PacklifeError(f"--out {out} is a folder; give a file name")
+    units = list(read_capacity_checks(checks_csv))
+    for u in units:
+        if u.catalog_id is not None:
+            try:
+                get_pack_model(u.catalog_id)
+            except PacklifeError as exc:
+                raise DataFileError(checks_csv, [f"column 'catalog_id', serial {u.serial!r}: "
+                                                 f"{exc}"]) from None
+    rows = fade_rows(units, end_soh, catalog_id)
+    if out is not None:
+        import pandas as pd
+
+        from packlife.atomic import write_file
+
+        write_file(out, pd.DataFrame(rows).to_csv(index=False))
     if json_out:
         print_json(rows)
         return
+    _fade_table(rows, end_soh)
+    if out is not None:
+        say(f"wrote {out}")
+
+
+def _fade_table(rows: list[dict[str, object]], end_soh: float) -> None:
     table = Table(title=f"fade forecast to SoH {end_soh:.2f}")
-    for col in ("serial", "days to end (±1σ)", "fade/year", "z", "note"):
+    for col in ("serial", "days to end (±1σ)", "fade/year", "z", "law: rate factor",
+                "law: days to end (±1σ)", "note"):
         table.add_column(col)
     for r in rows:
-        days = (
-            f"{r['days_to_end_threshold']:.0f} ({r['days_to_end_low_1sigma']}–"
-            f"{r['days_to_end_high_1sigma']})"
-            if r["days_to_end_threshold"] is not None
-            else "–"
-        )
+        notes = [str(x) for x in (r["reason"], r["law_reason"], r["duty_assumed"]) if x]
         table.add_row(
             escape(str(r["serial"])),
-            days,
+            _days(r, "days_to_end"),
             str(r["fade_per_year"] or "–"),
             str(r["exponent_z"] or "–"),
-            escape(str(r["reason"] or "")),
+            str(r["ageing_rate_factor"] or "–"),
+            _days(r, "law_days_to_end"),
+            escape("; ".join(notes)),
         )
     console.print(table)
+
+
+def _days(r: dict[str, object], key: str) -> str:
+    mid = r[f"{key}_threshold"]
+    if mid is None:
+        return "–"
+    return f"{mid:.0f} ({r[f'{key}_low_1sigma']}–{r[f'{key}_high_1sigma']})"

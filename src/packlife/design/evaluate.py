@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from packlife._typing import FloatArray
+from packlife.catalog import ageing_vector
 from packlife.design.inventory import InventoryItem
 from packlife.design.ratings import (
     AGEING_SAMPLE_S,
@@ -36,12 +37,11 @@ from packlife.design.ratings import (
     DUTY_RECHARGE_H,
     DUTY_REST_H,
     MAX_FORECAST_YEARS,
-    ageing_vector,
     discharge_energy_wh,
     full_spec,
     repeat_year,
 )
-from packlife.models.ageing import project_ageing, second_life_state
+from packlife.models.ageing import project_ageing, scale_rates, second_life_state
 from packlife.simulation import layout as K
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import build_systems
@@ -104,9 +104,13 @@ def day_profile(rated_w: float, energy_wh: float, dt_s: float = DESIGN_DT_S) -> 
 
 def forecast(time_s: FloatArray, soc: FloatArray, temperature_c: FloatArray,
              parameter_set: str, soh: float, resistance_growth: float, threshold_soh: float,
-             years: int) -> tuple[float, list[float]]:
-    """Years to ``threshold_soh`` (inf beyond 30) and SoH after each of ``years`` years."""
-    p = ageing_vector(parameter_set)
+             years: int, rate_factor: float = 1.0) -> tuple[float, list[float]]:
+    """Years to ``threshold_soh`` (inf beyond 30) and SoH after each of ``years`` years.
+
+    ``rate_factor`` multiplies the law's rate constants: the pack's own fade fitted from its
+    capacity checks (:mod:`packlife.grading.fade_law`), 1.0 = the chemistry's law.
+    """
+    p = scale_rates(ageing_vector(parameter_set), rate_factor)
     q = second_life_state(soh, resistance_growth, p)
     t, s, temp = repeat_year(time_s, soc, temperature_c)
     by_year: list[float] = []
@@ -173,7 +177,8 @@ def evaluate_units(
             soc = trace[b, :, q, K.TR_SOC]
             temp = trace[b, :, q, K.TR_TEMP]
             years_thr, by_year = forecast(t_day, soc, temp, it.model.parameter_set, it.soh,
-                                          it.resistance_growth, threshold_soh, years)
+                                          it.resistance_growth, threshold_soh, years,
+                                          it.ageing_rate_factor)
             efc = float(np.abs(np.diff(np.append(soc, soc[0]))).sum() / 2.0)
             packs.append(PackForecast(it.serial, it.catalog_id, it.soh, it.resistance_growth,
                                       years_thr, by_year, efc, float(temp.max())))

@@ -2,14 +2,17 @@
 
 CSV header (one row per pack or module; ``#`` starts a comment line)::
 
-    serial,catalog_id,soh,resistance_growth[,grade][,kind][,…]
+    serial,catalog_id,soh,resistance_growth[,grade][,kind][,ageing_rate_factor][,…]
 
 * ``serial`` – unique identifier of the physical pack/module,
 * ``catalog_id`` – a catalog model id (``packlife catalog list``),
 * ``soh`` – measured capacity as a fraction of new (0.2 < soh ≤ 1),
 * ``resistance_growth`` – measured resistance as a factor of new (0.8–5, 1.0 = new),
 * ``grade`` (optional) – the grading letter, carried through to the output,
-* ``kind`` (optional) – ``pack`` or ``module``; if given it must agree with the catalog entry.
+* ``kind`` (optional) – ``pack`` or ``module``; if given it must agree with the catalog entry,
+* ``ageing_rate_factor`` (optional, 0.01–100, default 1) – the pack's own fade as a factor on its
+  chemistry's ageing-law rates, fitted from repeated capacity checks by ``packlife grade fade``
+  (:mod:`packlife.grading.fade_law`); ``packlife design --fade FILE`` merges it by serial.
 
 Further columns are ignored. Every bad value raises :class:`packlife.errors.DataFileError` naming
 the row (1 = first data row), the serial and the field.
@@ -34,6 +37,8 @@ REQUIRED_COLUMNS = ("serial", "catalog_id", "soh", "resistance_growth")
 #: Accepted ranges (same as :class:`packlife.simulation.system.PackSpec`).
 SOH_RANGE = (0.2, 1.0)
 RESISTANCE_GROWTH_RANGE = (0.8, 5.0)
+#: Accepted range of a pack's own ageing rate factor.
+RATE_FACTOR_RANGE = (0.01, 100.0)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class InventoryItem:
         Grading letter if known.
     model : PackModel
         The catalog entry.
+    ageing_rate_factor : float
+        Factor on the ageing law's rate constants (1.0 = the chemistry's law as catalogued).
     """
 
     serial: str
@@ -66,6 +73,7 @@ class InventoryItem:
     resistance_growth: float
     grade: str | None
     model: PackModel
+    ageing_rate_factor: float = 1.0
 
     @property
     def mass_kg(self) -> float:
@@ -203,6 +211,9 @@ def _item(rec: Mapping[str, Any]) -> InventoryItem:
             f"field 'kind': {kind!r} disagrees with catalog entry {catalog_id!r} ({model.kind!r})"
         )
     grade = str(rec.get("grade") or "").strip() or None
+    factor = 1.0
+    if str(rec.get("ageing_rate_factor") or "").strip() not in ("", "nan", "None"):
+        factor = _number(rec, "ageing_rate_factor", *RATE_FACTOR_RANGE, low_open=False)
     return InventoryItem(
         serial=serial,
         catalog_id=catalog_id,
@@ -212,4 +223,51 @@ def _item(rec: Mapping[str, Any]) -> InventoryItem:
         resistance_growth=rg,
         grade=grade,
         model=model,
+        ageing_rate_factor=factor,
     )
+
+
+def merge_rate_factors(items: Sequence[InventoryItem], path: str | Path
+                       ) -> tuple[list[InventoryItem], str]:
+    """Set each pack's ``ageing_rate_factor`` from a fade file (``packlife grade fade --out``).
+
+    The file needs ``serial`` and ``ageing_rate_factor`` columns; an empty factor (no fit for that
+    serial) leaves the pack at its current factor. Returns the items and a one-line account of
+    what was merged (matched, without a fit, not in the inventory), which the caller reports.
+
+    Raises
+    ------
+    DataFileError
+        Missing columns, a factor outside :data:`RATE_FACTOR_RANGE`, a repeated serial.
+    """
+    from dataclasses import replace
+
+    from packlife.io._checks import read_small_csv
+
+    checked, frame = read_small_csv(path)
+    missing = [c for c in ("serial", "ageing_rate_factor") if c not in frame.columns]
+    if missing:
+        raise DataFileError(checked, [f"column '{c}' is missing" for c in missing])
+    factors: dict[str, float] = {}
+    unfitted = 0
+    for index, raw in enumerate(frame.to_dict(orient="records"), start=1):
+        rec = {str(k): v for k, v in raw.items()}
+        serial = str(rec.get("serial") or "").strip()
+        if serial in factors:
+            raise DataFileError(checked, [f"row {index}: serial {serial!r} appears twice"])
+        if str(rec.get("ageing_rate_factor") or "").strip() in ("", "nan", "None"):
+            unfitted += 1
+            continue
+        try:
+            factors[serial] = _number(rec, "ageing_rate_factor", *RATE_FACTOR_RANGE, False)
+        except PacklifeError as exc:
+            raise DataFileError(checked, [f"row {index} (serial {serial[:40]}): {exc}"]) from None
+    known = {it.serial for it in items}
+    out = [replace(it, ageing_rate_factor=factors[it.serial]) if it.serial in factors else it
+           for it in items]
+    stray = sorted(set(factors) - known)
+    note = (f"ageing rate factors from {checked.name}: {len(factors) - len(stray)} of "
+            f"{len(items)} inventory items; {unfitted} serial(s) in the file without a fit")
+    if stray:
+        note += f"; not in the inventory: {', '.join(stray[:5])}" + (" …" if len(stray) > 5 else "")
+    return out, note

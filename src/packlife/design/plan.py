@@ -155,11 +155,12 @@ def _unit_dict(name: str, unit: Sequence[InventoryItem], derate: Sequence[float]
         "energy_by_year_kwh": [round(e, 3) for e in ev.energy_by_year_kwh],
         "packs": [
             {"serial": p.serial, "catalog_id": p.catalog_id, "soh": round(p.soh, 4),
+             "ageing_rate_factor": round(it.ageing_rate_factor, 4),
              "years_to_threshold": _years(p.years_to_threshold),
              "soh_by_year": [round(s, 4) for s in p.soh_by_year],
              "equivalent_full_cycles_per_day": round(p.equivalent_full_cycles_per_day, 3),
              "max_temperature_c": round(p.max_temperature_c, 2)}
-            for p in ev.packs
+            for p, it in zip(ev.packs, unit, strict=True)
         ],
     }
 
@@ -243,7 +244,9 @@ def assumptions(request: DesignRequest) -> dict[str, Any]:
         "mass_model": None if rules is None else (
             f"packs + {rules.enclosure_mass_kg:g} kg enclosure/trailer + {rules.slots} × "
             f"{rules.slot_mass_kg:g} kg rack/converter per slot"),
-        "forecast": (f"project_ageing from each pack's second-life state on its unit's duty; "
+        "forecast": (f"project_ageing from each pack's second-life state on its unit's duty, "
+                     "with the law's rates × the pack's ageing_rate_factor (its own fade from "
+                     "capacity checks, 1 where none was fitted); "
                      f"threshold SoH {request.threshold_soh:g}; null = beyond 30 years"),
         "portable_mass_model": (f"modules + {request.portable_enclosure_kg:g} kg enclosure "
                                 "(JVCKenwood IPB-01G: 14.4 kg − 2 × 3.8 kg)"),

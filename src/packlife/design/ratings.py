@@ -30,10 +30,9 @@ from functools import cache
 import numpy as np
 
 from packlife._typing import FloatArray
-from packlife.catalog import get_pack_model
-from packlife.chemistry import get_ageing_model, get_parameter_set
+from packlife.catalog import ageing_vector, get_pack_model
 from packlife.design.inventory import InventoryItem
-from packlife.models.ageing import ageing_parameter_vector, days_to_soh, second_life_state
+from packlife.models.ageing import days_to_soh, scale_rates, second_life_state
 from packlife.simulation.engine import Engine, EngineConfig
 from packlife.simulation.system import PackSpec, build_systems, soc_window
 
@@ -117,13 +116,6 @@ def resistance_derates(items: Sequence[InventoryItem]) -> FloatArray:
     return out
 
 
-@cache
-def ageing_vector(parameter_set: str) -> FloatArray:
-    """Ageing parameter vector of a chemistry parameter set."""
-    pset = get_parameter_set(parameter_set)
-    return ageing_parameter_vector(get_ageing_model(pset.ageing_model).parameters)
-
-
 def repeat_year(time_s: FloatArray, soc: FloatArray, temperature_c: FloatArray
                 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Tile one day of samples (times within [0, 86400) s) into one year (365 days)."""
@@ -146,10 +138,14 @@ def synthetic_day(model_id: str, soc_min: float, soc_max: float) -> tuple[FloatA
 
 def years_to_threshold(
     time_s: FloatArray, soc: FloatArray, temperature_c: FloatArray, parameter_set: str,
-    soh: float, resistance_growth: float, threshold_soh: float,
+    soh: float, resistance_growth: float, threshold_soh: float, rate_factor: float = 1.0,
 ) -> float:
-    """Years until SoH reaches ``threshold_soh`` when one day's duty repeats (inf if > 30 y)."""
-    p = ageing_vector(parameter_set)
+    """Years until SoH reaches ``threshold_soh`` when one day's duty repeats (inf if > 30 y).
+
+    ``rate_factor`` multiplies the law's rate constants (the pack's own fade, see
+    :func:`packlife.models.ageing.scale_rates`).
+    """
+    p = scale_rates(ageing_vector(parameter_set), rate_factor)
     q_cal, q_cyc, rg = second_life_state(soh, resistance_growth, p)
     t, s, temp = repeat_year(time_s, soc, temperature_c)
     days = days_to_soh(t, s, temp, p, threshold_soh, q_cal=q_cal, q_cyc=q_cyc, r_growth=rg,
@@ -163,15 +159,17 @@ def life_proxy_years(items: Sequence[InventoryItem],
     out = np.empty(len(items))
     for k, it in enumerate(items):
         out[k] = _life_proxy(it.catalog_id, round(it.soh, 3), round(it.resistance_growth, 2),
-                             threshold_soh)
+                             threshold_soh, round(it.ageing_rate_factor, 3))
     return out
 
 
 @cache
-def _life_proxy(catalog_id: str, soh: float, rg: float, threshold_soh: float) -> float:
+def _life_proxy(catalog_id: str, soh: float, rg: float, threshold_soh: float,
+                rate_factor: float = 1.0) -> float:
     model = get_pack_model(catalog_id)
     lo, hi = soc_window(model)
     t, soc = synthetic_day(model.id, lo, hi)
     temp = np.full_like(t, DUTY_AMBIENT_C)
-    years = years_to_threshold(t, soc, temp, model.parameter_set, soh, rg, threshold_soh)
+    years = years_to_threshold(t, soc, temp, model.parameter_set, soh, rg, threshold_soh,
+                               rate_factor)
     return min(years, MAX_FORECAST_YEARS)

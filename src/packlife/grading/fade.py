@@ -44,6 +44,27 @@ def _model(t: np.ndarray, a: float, b: float, z: float) -> np.ndarray:
     return out
 
 
+def measurable_fade(day: FloatArray, soh: FloatArray) -> str:
+    """Why the checks cannot support a fade fit, or ``""`` if they can.
+
+    Needs ≥ :data:`MIN_CHECKS` checks on more than one day and a drop of the fitted straight line
+    over the checks of at least 0.001 and twice the checks' scatter about it.
+    """
+    t = np.asarray(day, dtype=float)
+    y = np.asarray(soh, dtype=float)
+    if t.size < MIN_CHECKS:
+        return f"{t.size} capacity check(s); a forecast needs ≥ {MIN_CHECKS}"
+    if float(np.ptp(t)) <= 0:
+        return "all checks on the same day"
+    line = np.polyfit(t, y, 1)
+    noise = float(np.std(y - np.polyval(line, t)))
+    drop = -float(line[0]) * float(np.ptp(t))
+    if drop < max(1e-3, 2.0 * noise):
+        return (f"no measurable fade between the checks (fitted drop {drop:.4f} of SoH, "
+                f"scatter {noise:.4f})")
+    return ""
+
+
 def fit_fade(day: FloatArray, soh: FloatArray, end_soh: float, *, seed: int = 0) -> FadeForecast:
     """Fit ``soh(day)`` and forecast the day it reaches ``end_soh`` (see module docstring)."""
     from scipy.optimize import curve_fit
@@ -51,20 +72,10 @@ def fit_fade(day: FloatArray, soh: FloatArray, end_soh: float, *, seed: int = 0)
     t = np.asarray(day, dtype=float) - float(np.min(day))
     y = np.asarray(soh, dtype=float)
     none = FadeForecast(False, "", None, None, None, None, None, None)
-    if t.size < MIN_CHECKS:
-        return _refused(none, f"{t.size} capacity check(s); a forecast needs ≥ {MIN_CHECKS}")
-    if float(np.ptp(t)) <= 0:
-        return _refused(none, "all checks on the same day")
-    line = np.polyfit(t, y, 1)
-    slope = float(line[0])
-    noise = float(np.std(y - np.polyval(line, t)))
-    drop = -slope * float(np.ptp(t))
-    if drop < max(1e-3, 2.0 * noise):
-        return _refused(
-            none,
-            f"no measurable fade between the checks (fitted drop {drop:.4f} of SoH, "
-            f"scatter {noise:.4f})",
-        )
+    reason = measurable_fade(t, y)
+    if reason:
+        return _refused(none, reason)
+    slope = float(np.polyfit(t, y, 1)[0])
     free_z = t.size >= 4
     try:
         if free_z:

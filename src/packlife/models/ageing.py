@@ -514,6 +514,20 @@ def days_to_soh(
     return math.inf
 
 
+def scale_rates(p: FloatArray, factor: float) -> FloatArray:
+    """Copy of ``p`` with both rate constants ``k_cal`` and ``k_cyc`` multiplied by ``factor``.
+
+    A unit's own fade, fitted to the law (:mod:`packlife.grading.fade_law`), is carried as this
+    one factor (> 0); ``factor = 1`` returns an equal copy.
+    """
+    if not (factor > 0.0 and math.isfinite(factor)):
+        raise PacklifeError(f"ageing rate factor must be a positive number, got {factor}")
+    out = np.array(p, dtype=np.float64, copy=True)
+    out[P_K_CAL] *= factor
+    out[P_K_CYC] *= factor
+    return out
+
+
 def reference_history_split(
     p: FloatArray,
     *,
