@@ -335,25 +335,27 @@ def fade_cmd(
 
 def _fade_table(rows: list[dict[str, object]], end_soh: float) -> None:
     table = Table(title=f"fade forecast to SoH {end_soh:.2f}")
-    for col in ("serial", "days to end (±1σ)", "fade/year", "z", "law: rate factor",
+    for col in ("serial", "free curve: days to end (±1σ)", "fade/year", "law: rate factor",
                 "law: days to end (±1σ)", "note"):
         table.add_column(col)
     for r in rows:
-        notes = [str(x) for x in (r["reason"], r["law_reason"], r["duty_assumed"]) if x]
+        notes = list(dict.fromkeys(str(x) for x in (r["reason"], r["law_reason"]) if x))
         table.add_row(
             escape(str(r["serial"])),
             _days(r, "days_to_end"),
             str(r["fade_per_year"] or "–"),
-            str(r["exponent_z"] or "–"),
             str(r["ageing_rate_factor"] or "–"),
             _days(r, "law_days_to_end"),
             escape("; ".join(notes)),
         )
     console.print(table)
+    for assumed in dict.fromkeys(str(r["duty_assumed"]) for r in rows if r["duty_assumed"]):
+        say(f"law fit assumed (no column in the file): {assumed}")
 
 
 def _days(r: dict[str, object], key: str) -> str:
     mid = r[f"{key}_threshold"]
     if mid is None:
         return "–"
-    return f"{mid:.0f} ({r[f'{key}_low_1sigma']}–{r[f'{key}_high_1sigma']})"
+    low, high = r[f"{key}_low_1sigma"], r[f"{key}_high_1sigma"]
+    return f"{mid:.0f} ({low:.0f}–{high:.0f})" if low is not None else f"{mid:.0f}"
