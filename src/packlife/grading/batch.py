@@ -469,6 +469,9 @@ def grade_record(
                 if c in d
             },
         )
+        notes = [str(n) for n in record.metadata.get("notes", [])]
+        if notes:  # how the reader interpreted the file (mapping, units, sign) goes with it
+            res["reasons"] = [*list(res.get("reasons", [])), *notes]  # type: ignore[call-overload]
         return [base | res]
     return [base | grade_snapshot(s, ctx) for s in record.bms]
 

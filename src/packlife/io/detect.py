@@ -25,6 +25,7 @@ from packlife.io.cyclers import (
     read_neware_csv,
 )
 from packlife.io.generic import looks_like_generic, read_generic
+from packlife.io.labelled import looks_like_labelled, read_labelled
 from packlife.io.neware import looks_like_neware, read_neware
 
 Format = Literal[
@@ -38,6 +39,7 @@ Format = Literal[
     "maccor",
     "neware",
     "neware_csv",
+    "labelled",
     "bms",
 ]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -51,6 +53,7 @@ _READERS = {
     "maccor": read_maccor,
     "neware": read_neware,
     "neware_csv": read_neware_csv,
+    "labelled": read_labelled,
 }
 
 
@@ -94,6 +97,7 @@ def detect_format(path: str | Path) -> str:
         (looks_like_neware_csv, "neware_csv"),
         (looks_like_maccor, "maccor"),
         (looks_like_bms, "bms"),
+        (looks_like_labelled, "labelled"),
     )
     for sniff, name in sniffers:
         if sniff(path):
@@ -106,8 +110,9 @@ def detect_format(path: str | Path) -> str:
         [
             "unknown format: expected a generic CSV with header time_s,current_a,voltage_v, "
             "an Arbin .res or CSV, a Battery Archive CSV, a Maccor text export, a Bitrode CSV, "
-            "a BioLogic .mpr/.mpt, a Neware .nda/.ndax or CSV, or a BMS snapshot JSON/CSV "
-            "(or pass --format)"
+            "a BioLogic .mpr/.mpt, a Neware .nda/.ndax or CSV, a BMS snapshot JSON/CSV, or "
+            "any table (CSV, TSV, .xlsx) whose header names a time, a current and a voltage "
+            "column (or pass --format)"
         ],
     )
 
