@@ -83,6 +83,10 @@ EXTRAP_REL_SIGMA = 0.5
 #: 1σ error of the OCV table's SoC axis at each end of a window for the tested unit (the
 #: table is a new cell's; ageing shifts the electrodes and the curve): 0.5 % of SoC
 OCV_SOC_SIGMA = 0.005
+#: 1σ error of a temperature correction of the OCV table by the entropic coefficient, as a
+#: fraction of the correction's change across the window (the same convention as
+#: ``EXTRAP_REL_SIGMA``; literature dOCV/dT of one chemistry differ by about this much)
+ENTROPIC_REL_SIGMA = 0.5
 #: a fast estimate may be graded only with an SoH 1σ at most this (issue #12)
 MAX_FAST_SOH_SIGMA = 0.03
 #: the start OCV is the mean of the start rest's last samples within this span [s]
@@ -141,6 +145,8 @@ def fast_capacity_estimate(
     min_delta_soc: float = 0.05,
     min_delta_ocv_v: float = 0.03,
     ocv_rest_s: float = REFERENCE_REST_S,
+    ocv_dvdt_v_per_k: FloatArray | None = None,
+    delta_temperature_k: float = 0.0,
 ) -> FastEstimate | FastRefusal:
     """Capacity from at most ``window_s`` of data after a rest (see the module docstring).
 
@@ -166,12 +172,24 @@ def fast_capacity_estimate(
     ocv_rest_s : float
         Rest after which the OCV table's voltages were taken [s] (1 h: HPPC / GITT practice):
         the final rest is extrapolated to this rest time.
+    ocv_dvdt_v_per_k : ndarray, optional
+        dOCV/dT at the ``ocv_soc`` points [V/K] (the chemistry's entropic coefficient, at the
+        level of ``ocv_v``). With ``delta_temperature_k`` the table is moved to the test
+        temperature, ``ocv_v + dOCV/dT · ΔT``, and ``ENTROPIC_REL_SIGMA`` of the correction's
+        change across the window is added to the OCV-difference error.
+    delta_temperature_k : float
+        Test temperature minus the temperature of the OCV table [K] (0: no correction).
 
     Returns
     -------
     FastEstimate or FastRefusal
     """
     t, i, v = time_s, current_a, voltage_v
+    ocv_shift_v = np.zeros_like(ocv_v)
+    if ocv_dvdt_v_per_k is not None and delta_temperature_k != 0.0:
+        ocv_shift_v = np.asarray(ocv_dvdt_v_per_k, dtype=float) * delta_temperature_k
+        # a table made non-monotonic by the shift is flattened there (inverse lookup)
+        ocv_v = np.maximum.accumulate(ocv_v + ocv_shift_v)
     a = _window_start(t, i, min_rest_s) if start_index is None else start_index
     if a is None or a >= t.size - 3:
         return FastRefusal("no rest followed by current to start a fast (≤ 15 min) test from")
@@ -205,6 +223,10 @@ def fast_capacity_estimate(
     q = float(cumulative_ah(tw, iw)[-1])
     soc0 = soc_from_ocv(ocv_soc, ocv_v, v0)
     soc1 = soc_from_ocv(ocv_soc, ocv_v, v_inf)
+    shift_change_v = float(
+        np.interp(soc0, ocv_soc, ocv_shift_v) - np.interp(soc1, ocv_soc, ocv_shift_v)
+    )
+    ocv_sigma_v = float(np.hypot(ocv_sigma_v, ENTROPIC_REL_SIGMA * shift_change_v))
     return _estimate(
         (soc0, soc1),
         q,
@@ -215,6 +237,37 @@ def fast_capacity_estimate(
         (float(tw[0]), float(tw[-1])),
         r0,
     )
+
+
+def fast_estimate_at_temperature(
+    time_s: FloatArray,
+    current_a: FloatArray,
+    voltage_v: FloatArray,
+    ocv: tuple[FloatArray, FloatArray],
+    ocv_dvdt: tuple[FloatArray, FloatArray] | None,
+    ocv_temperature_c: float,
+    temperature_c: FloatArray | None,
+) -> tuple[FastEstimate | FastRefusal, list[str]]:
+    """:func:`fast_capacity_estimate` with the OCV table moved to the test temperature.
+
+    ``ocv_dvdt`` = (soc axis, dOCV/dT [V/K] at the level of ``ocv``) and ``ocv_temperature_c``
+    the table's temperature [°C]; the test temperature is the mean of ``temperature_c`` [°C]
+    (no correction where it or ``ocv_dvdt`` is unknown). Returns the estimate and a note saying
+    the correction, if one was made.
+    """
+    finite = None if temperature_c is None else temperature_c[np.isfinite(temperature_c)]
+    d_t = 0.0 if finite is None or finite.size == 0 else float(finite.mean()) - ocv_temperature_c
+    dvdt = None if ocv_dvdt is None or d_t == 0.0 else np.interp(ocv[0], *ocv_dvdt)
+    est = fast_capacity_estimate(
+        time_s, current_a, voltage_v, *ocv, ocv_dvdt_v_per_k=dvdt, delta_temperature_k=d_t
+    )
+    if dvdt is None:
+        return est, []
+    note = (
+        f"fast estimate: OCV table moved from {ocv_temperature_c:g} °C to the test temperature "
+        f"{ocv_temperature_c + d_t:.1f} °C by the chemistry's dOCV/dT"
+    )
+    return est, [note]
 
 
 def _estimate(
