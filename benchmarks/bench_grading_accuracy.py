@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from packlife.chemistry import get_parameter_set
-from packlife.grading.batch import GradeContext, grade_file, grade_series
+from packlife.grading.batch import GradeContext, context_from_catalog, grade_file, grade_series
 from packlife.grading.eis import fit_randles
 from packlife.grading.estimators import capacity_from_discharge, find_runs, ocv_from_rests
 from packlife.grading.fast_soh import (
@@ -282,6 +282,66 @@ def fast_known_answer() -> None:
             print(_fast_row(label, errs, z, sig, refused))
 
 
+def fast_known_answer_grader() -> None:
+    """The same 2C recordings through the grader (catalog context), as a user runs them."""
+    print("\n### Fast SoH through the grader (`grade_series`, catalog cell context), 2C, 1 mV")
+    print(
+        "Grid as above. 'no window' = the context without the unit's voltage window (the "
+        "grader before the charge-limit check); 'T given' = `test_temperature_c` set, so the "
+        "25 °C OCV row is moved by the chemistry's dOCV/dT"
+    )
+    print(
+        "| set (catalog) | context | capacity method | mean abs err | max abs err | within 1σ "
+        "| gradable | their mean abs err | gradable outside 2σ |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for ps, cat in (
+        ("aesc_lmo_nca_leaf2013", "nissan_leaf_24kwh"),
+        ("nmc_generic", "bmw_i3_94ah"),
+    ):
+        for label, window, given in (
+            ("no window, T not given", False, False),
+            ("window, T not given", True, False),
+            ("window, T given", True, True),
+        ):
+            methods: dict[str, int] = {}
+            errs, z, g = [], [], []
+            for soh in (0.7, 0.85):
+                for temp in (10.0, 25.0, 40.0):
+                    for soc0 in (0.4, 0.6, 0.9):
+                        rec = record_fast_test(
+                            ps,
+                            soh=soh,
+                            soc_start=soc0,
+                            temperature_c=temp,
+                            r_scale=1 + 2 * (1 - soh),
+                            noise_v=0.001,
+                            seed=int(1000 * soc0 + temp + 100 * soh),
+                        )
+                        ctx = context_from_catalog(cat, "cell")
+                        ctx.voltage_window_v = ctx.voltage_window_v if window else None
+                        ctx.test_temperature_c = temp if given else None
+                        res = grade_series(rec.time_s, rec.current_a, rec.voltage_v, ctx, "u")
+                        m = str(res["capacity_method"])
+                        methods[m] = methods.get(m, 0) + 1
+                        if res["capacity_ah"] is None:
+                            continue
+                        cap, sig = float(res["capacity_ah"]), float(res["soh_uncertainty"])  # type: ignore[arg-type]
+                        errs.append(cap / rec.capacity_ah - 1)
+                        z.append(
+                            abs(cap - rec.capacity_ah) / (sig * float(ctx.rated_capacity_ah or 1.0))
+                        )
+                        g.append(sig <= MAX_FAST_SOH_SIGMA)
+            e, zz, gg = np.asarray(errs), np.asarray(z), np.asarray(g)
+            gm = f"{100 * np.abs(e[gg]).mean():.2f} %" if gg.any() else "–"
+            meth = ", ".join(f"{k} {n}" for k, n in sorted(methods.items()))
+            print(
+                f"| {ps} ({cat}) | {label} | {meth} | {100 * np.abs(e).mean():.2f} % "
+                f"| {100 * np.abs(e).max():.2f} % | {np.mean(zz < 1):.0%} | {int(gg.sum())} "
+                f"| {gm} | {int(np.sum(gg & (zz > 2)))} |"
+            )
+
+
 def fast_real_ornl() -> None:
     """Real ORNL Leaf HPPC windows: end of a 1-h rest → pulses → 18 min at 10 A → 5 min rest."""
     print("\n### Fast SoH on the real ORNL Leaf HPPC windows (25 min: the ORNL protocol)")
@@ -506,6 +566,7 @@ def accuracy() -> None:
     eis_accuracy()
     ica_accuracy()
     fast_known_answer()
+    fast_known_answer_grader()
     relaxation_holdout()
     fast_real_ornl()
     fast_real_rest_pairs()

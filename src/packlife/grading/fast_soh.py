@@ -87,6 +87,9 @@ OCV_SOC_SIGMA = 0.005
 #: fraction of the correction's change across the window (the same convention as
 #: ``EXTRAP_REL_SIGMA``; literature dOCV/dT of one chemistry differ by about this much)
 ENTROPIC_REL_SIGMA = 0.5
+#: 1σ of the test temperature about the OCV table's when the record does not say it [K]
+#: (test rooms and warehouses at 15–35 °C around a 25 °C table)
+UNKNOWN_TEMPERATURE_SIGMA_K = 10.0
 #: a fast estimate may be graded only with an SoH 1σ at most this (issue #12)
 MAX_FAST_SOH_SIGMA = 0.03
 #: the start OCV is the mean of the start rest's last samples within this span [s]
@@ -147,6 +150,7 @@ def fast_capacity_estimate(
     ocv_rest_s: float = REFERENCE_REST_S,
     ocv_dvdt_v_per_k: FloatArray | None = None,
     delta_temperature_k: float = 0.0,
+    temperature_sigma_k: float = 0.0,
 ) -> FastEstimate | FastRefusal:
     """Capacity from at most ``window_s`` of data after a rest (see the module docstring).
 
@@ -179,17 +183,19 @@ def fast_capacity_estimate(
         change across the window is added to the OCV-difference error.
     delta_temperature_k : float
         Test temperature minus the temperature of the OCV table [K] (0: no correction).
+    temperature_sigma_k : float
+        1σ of ``delta_temperature_k`` [K] (an unknown test temperature): adds
+        ``|ΔdOCV/dT| · temperature_sigma_k`` across the window to the OCV-difference error.
 
     Returns
     -------
     FastEstimate or FastRefusal
     """
     t, i, v = time_s, current_a, voltage_v
-    ocv_shift_v = np.zeros_like(ocv_v)
-    if ocv_dvdt_v_per_k is not None and delta_temperature_k != 0.0:
-        ocv_shift_v = np.asarray(ocv_dvdt_v_per_k, dtype=float) * delta_temperature_k
+    dvdt = np.zeros_like(ocv_v) if ocv_dvdt_v_per_k is None else np.asarray(ocv_dvdt_v_per_k)
+    if delta_temperature_k != 0.0:
         # a table made non-monotonic by the shift is flattened there (inverse lookup)
-        ocv_v = np.maximum.accumulate(ocv_v + ocv_shift_v)
+        ocv_v = np.maximum.accumulate(ocv_v + dvdt * delta_temperature_k)
     a = _window_start(t, i, min_rest_s) if start_index is None else start_index
     if a is None or a >= t.size - 3:
         return FastRefusal("no rest followed by current to start a fast (≤ 15 min) test from")
@@ -223,10 +229,9 @@ def fast_capacity_estimate(
     q = float(cumulative_ah(tw, iw)[-1])
     soc0 = soc_from_ocv(ocv_soc, ocv_v, v0)
     soc1 = soc_from_ocv(ocv_soc, ocv_v, v_inf)
-    shift_change_v = float(
-        np.interp(soc0, ocv_soc, ocv_shift_v) - np.interp(soc1, ocv_soc, ocv_shift_v)
-    )
-    ocv_sigma_v = float(np.hypot(ocv_sigma_v, ENTROPIC_REL_SIGMA * shift_change_v))
+    dvdt_change = abs(float(np.interp(soc0, ocv_soc, dvdt) - np.interp(soc1, ocv_soc, dvdt)))
+    temp_sigma_k = np.hypot(ENTROPIC_REL_SIGMA * delta_temperature_k, temperature_sigma_k)
+    ocv_sigma_v = float(np.hypot(ocv_sigma_v, dvdt_change * temp_sigma_k))
     return _estimate(
         (soc0, soc1),
         q,
@@ -251,23 +256,35 @@ def fast_estimate_at_temperature(
     """:func:`fast_capacity_estimate` with the OCV table moved to the test temperature.
 
     ``ocv_dvdt`` = (soc axis, dOCV/dT [V/K] at the level of ``ocv``) and ``ocv_temperature_c``
-    the table's temperature [°C]; the test temperature is the mean of ``temperature_c`` [°C]
-    (no correction where it or ``ocv_dvdt`` is unknown). Returns the estimate and a note saying
-    the correction, if one was made.
+    the table's temperature [°C]; the test temperature is the mean of ``temperature_c`` [°C].
+    Where the test temperature is unknown the table is used as it is, with
+    ``UNKNOWN_TEMPERATURE_SIGMA_K`` of temperature in the σ. Returns the estimate and a note
+    saying which (none without ``ocv_dvdt``).
     """
     finite = None if temperature_c is None else temperature_c[np.isfinite(temperature_c)]
-    d_t = 0.0 if finite is None or finite.size == 0 else float(finite.mean()) - ocv_temperature_c
-    dvdt = None if ocv_dvdt is None or d_t == 0.0 else np.interp(ocv[0], *ocv_dvdt)
+    known = finite is not None and finite.size > 0
+    d_t = float(finite.mean()) - ocv_temperature_c if known else 0.0  # type: ignore[union-attr]
+    dvdt = None if ocv_dvdt is None else np.interp(ocv[0], *ocv_dvdt)
     est = fast_capacity_estimate(
-        time_s, current_a, voltage_v, *ocv, ocv_dvdt_v_per_k=dvdt, delta_temperature_k=d_t
+        time_s,
+        current_a,
+        voltage_v,
+        *ocv,
+        ocv_dvdt_v_per_k=dvdt,
+        delta_temperature_k=d_t,
+        temperature_sigma_k=0.0 if known else UNKNOWN_TEMPERATURE_SIGMA_K,
     )
-    if dvdt is None:
+    if dvdt is None or isinstance(est, FastRefusal) or (d_t == 0.0 and known):
         return est, []
-    note = (
+    if not known:
+        return est, [
+            f"fast estimate: test temperature unknown; OCV table at {ocv_temperature_c:g} °C "
+            f"with ±{UNKNOWN_TEMPERATURE_SIGMA_K:g} K (1σ) of dOCV/dT in its uncertainty"
+        ]
+    return est, [
         f"fast estimate: OCV table moved from {ocv_temperature_c:g} °C to the test temperature "
         f"{ocv_temperature_c + d_t:.1f} °C by the chemistry's dOCV/dT"
-    )
-    return est, [note]
+    ]
 
 
 def _estimate(
