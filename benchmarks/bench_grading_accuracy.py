@@ -20,6 +20,7 @@ from packlife.grading.estimators import capacity_from_discharge, find_runs, ocv_
 from packlife.grading.fast_soh import (
     EXTRAP_REL_SIGMA,
     MAX_FAST_SOH_SIGMA,
+    UNKNOWN_TEMPERATURE_SIGMA_K,
     FastRefusal,
     fast_capacity_estimate,
 )
@@ -402,6 +403,7 @@ def _rest_ends(t: np.ndarray, i: np.ndarray, v: np.ndarray) -> list[tuple[int, i
 
 PAIR_SOURCES = (
     "own 25 °C rests",
+    "own 25 °C rests, T unknown (±10 K of dOCV/dT in σ)",
     "own 25 °C rests + entropic dOCV/dT",
     "shipped Leaf set at the test temperature",
 )
@@ -449,7 +451,14 @@ def fast_real_rest_pairs() -> None:
                 full = capacity_from_discharge(t, i, v)
                 assert full is not None
                 ocv = ocv_at(leaf.id, temp) if source.startswith("shipped") else own
-                kw = {"ocv_dvdt_v_per_k": dvdt, "delta_temperature_k": temp - 25.0}
+                kw: dict[str, object] = {}
+                if "entropic" in source:
+                    kw = {"ocv_dvdt_v_per_k": dvdt, "delta_temperature_k": temp - 25.0}
+                elif "unknown" in source:
+                    kw = {
+                        "ocv_dvdt_v_per_k": dvdt,
+                        "temperature_sigma_k": UNKNOWN_TEMPERATURE_SIGMA_K,
+                    }
                 rests = _rest_ends(t, i, v)
                 cells = []
                 for m in range(1, 6):
@@ -465,7 +474,7 @@ def fast_real_rest_pairs() -> None:
                             *ocv,
                             start_index=a,
                             window_s=w,
-                            **(kw if "entropic" in source else {}),  # type: ignore[arg-type]
+                            **kw,  # type: ignore[arg-type]
                         )
                         rows.append(
                             (np.nan, np.nan)
@@ -489,7 +498,11 @@ def fast_real_rest_pairs() -> None:
     for (source, end), parts in pooled.items():
         err, z, g = np.vstack(parts).T
         gb = g > 0
-        gm = f"{100 * np.abs(err[gb]).mean():.2f} %" if gb.any() else "–"
+        gm = (
+            f"{100 * np.abs(err[gb]).mean():.2f} % (max {100 * np.abs(err[gb]).max():.2f})"
+            if gb.any()
+            else "–"
+        )
         print(
             f"| {source} | {end} | {err.size} | {100 * np.abs(err).mean():.2f} % "
             f"| {100 * np.abs(err).max():.2f} % | {np.mean(z < 1):.0%} | {np.mean(z < 2):.0%} "
