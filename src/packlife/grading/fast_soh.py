@@ -23,6 +23,11 @@ Held out on the 29 ORNL Leaf 1-h rests after a C/3 discharge (fit on the first 5
 with the logged voltage at 60 min) the extrapolation's mean absolute error is 4.9 mV against
 9.1 mV for the last sample (``benchmarks/RESULTS.md``).
 
+The OCV table is moved to the test temperature with the chemistry's entropic coefficient,
+``OCV + dOCV/dT · (T − T_table)`` (``ocv_dvdt_v_per_k``, ``delta_temperature_k``;
+:func:`fast_estimate_at_temperature` for the grader): on the ORNL Leaf rests the 25 °C table
+is up to ~10 mV off at 10 °C and 40 °C, 2–3 points of SoH over a 0.3-SoC window.
+
 A least-squares fit of (capacity, start SoC) to the *loaded* curve with a 2-RC circuit was
 tried first and rejected: the change of resistance with SoC over the window is confounded with
 the OCV decline (known-answer MAE 11 % on the Leaf set, 1.7–5 % on the NMC set).
@@ -37,6 +42,9 @@ Uncertainty (1σ, in quadrature):
   standard error and the profile of the shape parameter) and, for the model's error, half the
   extrapolated correction ``|V_ref − V_last|``; the standard error of the start OCV (mean of the
   last ≤ 30 s of the start rest);
+- the temperature: half the change of the dOCV/dT correction across the window
+  (``ENTROPIC_REL_SIGMA``), and where the test temperature is unknown, dOCV/dT's change across
+  the window × ``UNKNOWN_TEMPERATURE_SIGMA_K``; both in the OCV-difference error;
 - coulomb counting (0.5 %).
 
 Refused (:class:`FastRefusal`, with the reason): no rest to start from, a window that does not
