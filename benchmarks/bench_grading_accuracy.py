@@ -9,6 +9,7 @@ table says otherwise.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from packlife.grading.fast_soh import (
     FastRefusal,
     fast_capacity_estimate,
 )
-from packlife.grading.fast_test import ocv_at, record_fast_test
+from packlife.grading.fast_test import FastRecording, ocv_at, record_fast_test
 from packlife.grading.ica import ica_curve
 from packlife.grading.relaxation import REFERENCE_REST_S, extrapolate_rest, logger_resolution_v
 from packlife.grading.steps import segment_steps, step_charge_ah
@@ -245,6 +246,24 @@ FAST_HEADER = (
 )
 
 
+def _fast_grid(ps: str, c_rate: float, noise_v: float) -> Iterator[tuple[float, FastRecording]]:
+    """The known-answer grid: 2 SoH (R × 1.6 / 1.3) × 3 temperatures × 3 start SoC."""
+    for soh in (0.7, 0.85):
+        for temp in (10.0, 25.0, 40.0):
+            for soc0 in (0.4, 0.6, 0.9):
+                rec = record_fast_test(
+                    ps,
+                    soh=soh,
+                    soc_start=soc0,
+                    temperature_c=temp,
+                    r_scale=1 + 2 * (1 - soh),
+                    noise_v=noise_v,
+                    c_rate=c_rate,
+                    seed=int(1000 * soc0 + temp + 100 * soh),
+                )
+                yield temp, rec
+
+
 def fast_known_answer() -> None:
     """The 15-min procedure recorded on the chemistry sets' own 2-RC circuit and OCV."""
     print("\n### Fast (≤ 15 min) SoH, known-answer recordings (in-sample for the OCV table)")
@@ -257,28 +276,16 @@ def fast_known_answer() -> None:
         cell = get_parameter_set(ps).cell_capacity_ah
         for c_rate, noise in ((1.0, 0.001), (2.0, 0.001), (2.0, 0.005)):
             errs, z, sig, refused = [], [], [], 0
-            for soh in (0.7, 0.85):
-                for temp in (10.0, 25.0, 40.0):
-                    for soc0 in (0.4, 0.6, 0.9):
-                        rec = record_fast_test(
-                            ps,
-                            soh=soh,
-                            soc_start=soc0,
-                            temperature_c=temp,
-                            r_scale=1 + 2 * (1 - soh),
-                            noise_v=noise,
-                            c_rate=c_rate,
-                            seed=int(1000 * soc0 + temp + 100 * soh),
-                        )
-                        est = fast_capacity_estimate(
-                            rec.time_s, rec.current_a, rec.voltage_v, *ocv_at(ps, temp)
-                        )
-                        if isinstance(est, FastRefusal):
-                            refused += 1
-                            continue
-                        errs.append(est.capacity_ah / rec.capacity_ah - 1)
-                        z.append(abs(est.capacity_ah - rec.capacity_ah) / est.uncertainty_ah)
-                        sig.append(est.uncertainty_ah / cell)
+            for temp, rec in _fast_grid(ps, c_rate, noise):
+                est = fast_capacity_estimate(
+                    rec.time_s, rec.current_a, rec.voltage_v, *ocv_at(ps, temp)
+                )
+                if isinstance(est, FastRefusal):
+                    refused += 1
+                    continue
+                errs.append(est.capacity_ah / rec.capacity_ah - 1)
+                z.append(abs(est.capacity_ah - rec.capacity_ah) / est.uncertainty_ah)
+                sig.append(est.uncertainty_ah / cell)
             label = f"{ps}, {c_rate:g}C, noise {1000 * noise:g} mV"
             print(_fast_row(label, errs, z, sig, refused))
 
@@ -307,32 +314,19 @@ def fast_known_answer_grader() -> None:
         ):
             methods: dict[str, int] = {}
             errs, z, g = [], [], []
-            for soh in (0.7, 0.85):
-                for temp in (10.0, 25.0, 40.0):
-                    for soc0 in (0.4, 0.6, 0.9):
-                        rec = record_fast_test(
-                            ps,
-                            soh=soh,
-                            soc_start=soc0,
-                            temperature_c=temp,
-                            r_scale=1 + 2 * (1 - soh),
-                            noise_v=0.001,
-                            seed=int(1000 * soc0 + temp + 100 * soh),
-                        )
-                        ctx = context_from_catalog(cat, "cell")
-                        ctx.voltage_window_v = ctx.voltage_window_v if window else None
-                        ctx.test_temperature_c = temp if given else None
-                        res = grade_series(rec.time_s, rec.current_a, rec.voltage_v, ctx, "u")
-                        m = str(res["capacity_method"])
-                        methods[m] = methods.get(m, 0) + 1
-                        if res["capacity_ah"] is None:
-                            continue
-                        cap, sig = float(res["capacity_ah"]), float(res["soh_uncertainty"])  # type: ignore[arg-type]
-                        errs.append(cap / rec.capacity_ah - 1)
-                        z.append(
-                            abs(cap - rec.capacity_ah) / (sig * float(ctx.rated_capacity_ah or 1.0))
-                        )
-                        g.append(sig <= MAX_FAST_SOH_SIGMA)
+            for temp, rec in _fast_grid(ps, 2.0, 0.001):
+                ctx = context_from_catalog(cat, "cell")
+                ctx.voltage_window_v = ctx.voltage_window_v if window else None
+                ctx.test_temperature_c = temp if given else None
+                res = grade_series(rec.time_s, rec.current_a, rec.voltage_v, ctx, "u")
+                m = str(res["capacity_method"])
+                methods[m] = methods.get(m, 0) + 1
+                if res["capacity_ah"] is None:
+                    continue
+                cap, sig = float(res["capacity_ah"]), float(res["soh_uncertainty"])  # type: ignore[arg-type]
+                errs.append(cap / rec.capacity_ah - 1)
+                z.append(abs(cap - rec.capacity_ah) / (sig * float(ctx.rated_capacity_ah or 1.0)))
+                g.append(sig <= MAX_FAST_SOH_SIGMA)
             e, zz, gg = np.asarray(errs), np.asarray(z), np.asarray(g)
             gm = f"{100 * np.abs(e[gg]).mean():.2f} %" if gg.any() else "–"
             meth = ", ".join(f"{k} {n}" for k, n in sorted(methods.items()))
