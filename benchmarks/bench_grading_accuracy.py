@@ -294,8 +294,8 @@ def fast_known_answer_grader() -> None:
     """The same 2C recordings through the grader (catalog context), as a user runs them."""
     print("\n### Fast SoH through the grader (`grade_series`, catalog cell context), 2C, 1 mV")
     print(
-        "Grid as above. 'no window' = the context without the unit's voltage window (the "
-        "grader before the charge-limit check); 'T given' = `test_temperature_c` set, so the "
+        "Grid as above. 'no window' = the charge-limit check off (the grader before it); "
+        "'T given' = `test_temperature_c` set, so the "
         "25 °C OCV row is moved by the chemistry's dOCV/dT"
     )
     print(
@@ -316,7 +316,8 @@ def fast_known_answer_grader() -> None:
             errs, z, g = [], [], []
             for temp, rec in _fast_grid(ps, 2.0, 0.001):
                 ctx = context_from_catalog(cat, "cell")
-                ctx.voltage_window_v = ctx.voltage_window_v if window else None
+                # (0, 0): every record "reaches the top" — the charge-limit check off
+                ctx.voltage_window_v = ctx.voltage_window_v if window else (0.0, 0.0)
                 ctx.test_temperature_c = temp if given else None
                 res = grade_series(rec.time_s, rec.current_a, rec.voltage_v, ctx, "u")
                 m = str(res["capacity_method"])

@@ -55,7 +55,8 @@ class GradeContext:
     ``temperature_c`` column (25 °C is assumed if neither is known). ``ocv_dvdt`` = (soc axis,
     dOCV/dT [V/K] at the unit's level) moves the OCV table, taken at ``ocv_temperature_c``, to
     the test temperature for the ≤ 15-min estimate. ``voltage_window_v`` = (cut-off, charge
-    limit) of the unit [V]: a capacity to the cut-off needs a record that reaches the top.
+    limit) of the unit [V] (else the OCV table's ends): a capacity to the cut-off needs a
+    record that reaches the top.
     """
 
     policy: GradingPolicy = field(default_factory=load_policy)
@@ -206,8 +207,8 @@ def _capacity(
 
 
 PARTIAL_NOTE = (
-    "no full or stepped discharge capacity: the record never comes near the charge limit "
-    "{:.4g} V (a partial discharge)"
+    "no full or stepped discharge capacity: the record never comes near the top of the "
+    "unit's voltage window, {:.4g} V (a partial discharge)"
 )
 
 
@@ -231,8 +232,11 @@ def _capacity_from_steps(
         step_time_s=cols.get("step_time_s"),
         discharge_counter_ah=cols.get("discharge_counter_ah"),
     )
-    full = reaches_charge_limit(v, ctx.voltage_window_v)
-    partial = [] if full else [PARTIAL_NOTE.format(ctx.voltage_window_v[1])]  # type: ignore[index]
+    window = ctx.voltage_window_v
+    if window is None and ctx.ocv_v is not None and ctx.ocv_v.size > 1:
+        window = (float(ctx.ocv_v[0]), float(ctx.ocv_v[-1]))  # the OCV at SoC 0 and 1
+    full = reaches_charge_limit(v, window)
+    partial = [] if full else [PARTIAL_NOTE.format(window[1])]  # type: ignore[index]
     if ass.chosen is not None and full:
         g = ass.chosen
         return CapacityOutcome(
