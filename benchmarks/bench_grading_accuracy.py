@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -421,6 +422,75 @@ def _pair_cell(rows: list[tuple[float, float]], full_ah: float) -> tuple[str, np
     return cell, np.column_stack([err, z, g])
 
 
+@cache
+def _hppc(temp: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _arrays(ORNL / f"cell-low-current-hppc-{temp:g}c.csv.gz")
+
+
+@cache
+def _pair_inputs() -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The 25 °C file's own rest OCV table and the Leaf set's dOCV/dT on its SoC points."""
+    t25, i25, v25 = _hppc(25.0)
+    full25 = capacity_from_discharge(t25, i25, v25)
+    assert full25 is not None
+    own = ocv_from_rests(t25, i25, v25, full25.capacity_ah)
+    leaf = get_parameter_set("aesc_lmo_nca_leaf2013")
+    return own, np.interp(own[0], leaf.ocv.soc, leaf.thermal.entropic_coefficient_v_per_k)
+
+
+def _pair_rows(
+    temp: float, source: str, m: int, rest_s: float | None
+) -> tuple[list[tuple[float, float]], float]:
+    """(relative error, 1σ [Ah]) of each rest pair k → k + m of one ORNL file, NaN where
+    refused, through fast_capacity_estimate; the final rest whole (``rest_s`` None) or cut to
+    its first ``rest_s``. Also the file's full-discharge capacity [Ah]."""
+    own, dvdt = _pair_inputs()
+    t, i, v = _hppc(temp)
+    full = capacity_from_discharge(t, i, v)
+    assert full is not None
+    ocv = ocv_at("aesc_lmo_nca_leaf2013", temp) if source.startswith("shipped") else own
+    kw: dict[str, object] = {}
+    if "entropic" in source:
+        kw = {"ocv_dvdt_v_per_k": dvdt, "delta_temperature_k": temp - 25.0}
+    elif "unknown" in source:
+        kw = {"ocv_dvdt_v_per_k": dvdt, "temperature_sigma_k": UNKNOWN_TEMPERATURE_SIGMA_K}
+    rests = _rest_ends(t, i, v)
+    rows = []
+    for k in range(len(rests) - m):
+        a = rests[k][1]
+        s, e = rests[k + m]
+        w = t[e] - t[a] if rest_s is None else t[s - 1] + rest_s + 0.5 - t[a]
+        est = fast_capacity_estimate(t, i, v, *ocv, start_index=a, window_s=w, **kw)  # type: ignore[arg-type]
+        rows.append(
+            (np.nan, np.nan)
+            if isinstance(est, FastRefusal)
+            else (est.capacity_ah / full.capacity_ah - 1, est.uncertainty_ah)
+        )
+    return rows, full.capacity_ah
+
+
+def _pooled_cells(parts: list[np.ndarray]) -> str:
+    """Pooled cells: n | MAE | max | within 1σ | within 2σ | gradable | their MAE | wrong."""
+    err, z, g = np.vstack(parts).T
+    gb = g > 0
+    gm = (
+        f"{100 * np.abs(err[gb]).mean():.2f} % (max {100 * np.abs(err[gb]).max():.2f})"
+        if gb.any()
+        else "–"
+    )
+    return (
+        f"{err.size} | {100 * np.abs(err).mean():.2f} % | {100 * np.abs(err).max():.2f} % "
+        f"| {np.mean(z < 1):.0%} | {np.mean(z < 2):.0%} | {int(gb.sum())} | {gm} "
+        f"| {int(np.sum(gb & (z > 2)))}"
+    )
+
+
+POOLED_HEADER = (
+    "| estimates | mean abs err | max | within 1σ | within 2σ | gradable | their mean abs err "
+    "| gradable outside 2σ |"
+)
+
+
 def fast_real_rest_pairs() -> None:
     """Real rest-to-rest ΔQ/ΔSoC at the procedure's span: ORNL 1-h rest ends k → k + m
     (ΔSoC ≈ 0.1·m), ΔQ from the logged current between them, through fast_capacity_estimate."""
@@ -432,51 +502,13 @@ def fast_real_rest_pairs() -> None:
     )
     print("| OCV | final rest | T | m = 1 | m = 2 | m = 3 | m = 4 | m = 5 |")
     print("|---|---|---|---|---|---|---|---|")
-    t25, i25, v25 = _arrays(ORNL / "cell-low-current-hppc-25c.csv.gz")
-    full25 = capacity_from_discharge(t25, i25, v25)
-    assert full25 is not None
-    own = ocv_from_rests(t25, i25, v25, full25.capacity_ah)
-    leaf = get_parameter_set("aesc_lmo_nca_leaf2013")
-    dvdt = np.interp(own[0], leaf.ocv.soc, leaf.thermal.entropic_coefficient_v_per_k)
     pooled: dict[tuple[str, str], list[np.ndarray]] = {}
     for source in PAIR_SOURCES:
-        for end in ("1 h logged", "first 5 min, extrapolated"):
+        for end, rest_s in (("1 h logged", None), ("first 5 min, extrapolated", 300.0)):
             for temp in (10.0, 25.0, 40.0):
-                t, i, v = _arrays(ORNL / f"cell-low-current-hppc-{temp:g}c.csv.gz")
-                full = capacity_from_discharge(t, i, v)
-                assert full is not None
-                ocv = ocv_at(leaf.id, temp) if source.startswith("shipped") else own
-                kw: dict[str, object] = {}
-                if "entropic" in source:
-                    kw = {"ocv_dvdt_v_per_k": dvdt, "delta_temperature_k": temp - 25.0}
-                elif "unknown" in source:
-                    kw = {
-                        "ocv_dvdt_v_per_k": dvdt,
-                        "temperature_sigma_k": UNKNOWN_TEMPERATURE_SIGMA_K,
-                    }
-                rests = _rest_ends(t, i, v)
                 cells = []
                 for m in range(1, 6):
-                    rows = []
-                    for k in range(len(rests) - m):
-                        a = rests[k][1]
-                        s, e = rests[k + m]
-                        w = t[e] - t[a] if end.startswith("1 h") else t[s - 1] + 300.5 - t[a]
-                        est = fast_capacity_estimate(
-                            t,
-                            i,
-                            v,
-                            *ocv,
-                            start_index=a,
-                            window_s=w,
-                            **kw,  # type: ignore[arg-type]
-                        )
-                        rows.append(
-                            (np.nan, np.nan)
-                            if isinstance(est, FastRefusal)
-                            else (est.capacity_ah / full.capacity_ah - 1, est.uncertainty_ah)
-                        )
-                    cell, stacked = _pair_cell(rows, full.capacity_ah)
+                    cell, stacked = _pair_cell(*_pair_rows(temp, source, m, rest_s))
                     cells.append(cell)
                     if m >= 3 and (temp != 25.0 or source.startswith("shipped")):
                         pooled.setdefault((source, end), []).append(stacked)
@@ -485,24 +517,25 @@ def fast_real_rest_pairs() -> None:
         "\nPooled over m = 3…5 (ΔSoC 0.3–0.5, the procedure's 0.33 and more); own-table rows "
         "at 10 and 40 °C only (held out), shipped set at all three (in-sample)"
     )
-    print(
-        "| OCV | final rest | estimates | mean abs err | max | within 1σ | within 2σ "
-        "| gradable | their mean abs err | gradable outside 2σ |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| OCV | final rest {POOLED_HEADER}\n|---|---|---|---|---|---|---|---|---|---|")
     for (source, end), parts in pooled.items():
-        err, z, g = np.vstack(parts).T
-        gb = g > 0
-        gm = (
-            f"{100 * np.abs(err[gb]).mean():.2f} % (max {100 * np.abs(err[gb]).max():.2f})"
-            if gb.any()
-            else "–"
-        )
-        print(
-            f"| {source} | {end} | {err.size} | {100 * np.abs(err).mean():.2f} % "
-            f"| {100 * np.abs(err).max():.2f} % | {np.mean(z < 1):.0%} | {np.mean(z < 2):.0%} "
-            f"| {int(gb.sum())} | {gm} | {int(np.sum(gb & (z > 2)))} |"
-        )
+        print(f"| {source} | {end} | {_pooled_cells(parts)} |")
+
+
+def fast_rest_length_tradeoff() -> None:
+    """How long the final rest must be: the rest pairs with the final rest cut to 4…20 min."""
+    print("\n### Final-rest length vs span on the real ORNL rest pairs (in-sample: a design aid)")
+    print(
+        "Pooled as above (own table + dOCV/dT at 10 / 40 °C; shipped set at 10 / 25 / 40 °C); "
+        "the relaxation is the real one after a C/3 step, 60-s logging"
+    )
+    print(f"| OCV | m | final rest {POOLED_HEADER}\n|---|---|---|---|---|---|---|---|---|---|---|")
+    for source in (PAIR_SOURCES[2], PAIR_SOURCES[3]):
+        temps = (10.0, 40.0) if "entropic" in source else (10.0, 25.0, 40.0)
+        for m in (2, 3, 4):
+            for rest_min in (4, 5, 8, 10, 20):
+                parts = [_pair_cell(*_pair_rows(T, source, m, 60.0 * rest_min))[1] for T in temps]
+                print(f"| {source} | {m} | {rest_min} min | {_pooled_cells(parts)} |")
 
 
 def relaxation_holdout() -> None:
@@ -578,6 +611,7 @@ def accuracy() -> None:
     relaxation_holdout()
     fast_real_ornl()
     fast_real_rest_pairs()
+    fast_rest_length_tradeoff()
 
 
 if __name__ == "__main__":
