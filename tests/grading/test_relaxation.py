@@ -84,3 +84,29 @@ def test_offset_and_sign_equivariant(
     assert base is not None and moved is not None
     assert moved.voltage_v == pytest.approx(sign * base.voltage_v + offset_v, abs=1e-9)
     assert moved.sigma_v == pytest.approx(base.sigma_v, rel=1e-6, abs=1e-9)
+
+
+def test_two_shapes_that_both_fit_put_their_spread_in_sigma() -> None:
+    """8 min of a real 10 °C rest (8 samples, 1 mV steps): the exponential fits better by
+    Δχ² > 4, but the power law fits within the noise too; their 1-h voltages differ by 15 mV.
+    The exponential's own σ (0.5 mV) would leave the logged 1-h voltage 17σ away."""
+    t, i, v = arrays("cell-low-current-hppc-10c")
+    runs = find_runs(i)
+    k = next(
+        k
+        for k in range(1, runs.kind.size)
+        if runs.kind[k] == 0 and i[runs.start[k] - 1] > 0 and abs(v[runs.start[k]] - 3.841) < 5e-4
+    )
+    s, e = int(runs.start[k]), int(runs.end[k])
+    since, vv = t[s : e + 1] - t[s - 1], v[s : e + 1]
+    m = since <= 480.5
+    kw = {"resolution_v": logger_resolution_v(v), "skip_s": 10.0}
+    rel = extrapolate_rest(since[m], vv[m], **kw)  # type: ignore[arg-type]
+    power = extrapolate_rest(since[m], vv[m], families=("power",), **kw)  # type: ignore[arg-type]
+    exp_only = extrapolate_rest(since[m], vv[m], families=("exp",), **kw)  # type: ignore[arg-type]
+    assert rel is not None and power is not None and exp_only is not None
+    assert rel.shape.startswith("exp")
+    target = float(np.interp(3600.0, since, vv))
+    assert abs(target - exp_only.voltage_v) > 10 * exp_only.sigma_v  # measured 17σ
+    assert rel.sigma_v >= 0.5 * abs(power.voltage_v - rel.voltage_v)  # measured 7.5 mV
+    assert abs(target - rel.voltage_v) < 2 * rel.sigma_v  # measured 1.2σ

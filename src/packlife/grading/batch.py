@@ -12,7 +12,7 @@ import numpy as np
 
 from packlife.chemistry.schema import ParameterSet
 from packlife.errors import MissingToolError, PacklifeError
-from packlife.grading.capacity import CapacityAssessment, assess_capacity
+from packlife.grading.capacity import CapacityAssessment, assess_capacity, reaches_charge_limit
 from packlife.grading.estimators import (
     COULOMB_REL_UNCERTAINTY,
     Pulses,
@@ -22,7 +22,7 @@ from packlife.grading.estimators import (
     imbalance_mv,
     self_discharge_pct_per_month,
 )
-from packlife.grading.fast_soh import MAX_FAST_SOH_SIGMA, FastRefusal, fast_capacity_estimate
+from packlife.grading.fast_soh import MAX_FAST_SOH_SIGMA, FastRefusal, fast_estimate_at_temperature
 from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
 from packlife.grading.plausibility import (
     capacity_reasons,
@@ -52,13 +52,20 @@ class GradeContext:
     ``reference_r10_table`` = (temperature_c axis, soc axis, table [mΩ]) of the new unit's 10-s
     resistance; when given it replaces ``reference_dcir_mohm`` (evaluated at each pulse's SoC
     and temperature). ``test_temperature_c`` is the test temperature for files without a
-    ``temperature_c`` column (25 °C is assumed if neither is known).
+    ``temperature_c`` column (25 °C is assumed if neither is known). ``ocv_dvdt`` = (soc axis,
+    dOCV/dT [V/K] at the unit's level) moves the OCV table, taken at ``ocv_temperature_c``, to
+    the test temperature for the ≤ 15-min estimate. ``voltage_window_v`` = (cut-off, charge
+    limit) of the unit [V] (else the OCV table's ends): a capacity to the cut-off needs a
+    record that reaches the top.
     """
 
     policy: GradingPolicy = field(default_factory=load_policy)
     rated_capacity_ah: float | None = None
     ocv_soc: np.ndarray | None = None
     ocv_v: np.ndarray | None = None
+    ocv_dvdt: tuple[np.ndarray, np.ndarray] | None = None
+    ocv_temperature_c: float = 25.0
+    voltage_window_v: tuple[float, float] | None = None
     reference_dcir_mohm: float | None = None
     reference_r0_mohm: float | None = None
     reference_r10_table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -97,6 +104,11 @@ def context_from_catalog(
         rated_capacity_ah=pack.cell_capacity_ah if level == "cell" else pack.rated_capacity_ah,
         ocv_soc=np.asarray(pset.ocv.soc, dtype=float),
         ocv_v=row * series,
+        voltage_window_v=(pset.min_cell_voltage_v * series, pset.max_cell_voltage_v * series),
+        ocv_dvdt=(
+            np.asarray(pset.ocv.soc, dtype=float),
+            np.asarray(pset.thermal.entropic_coefficient_v_per_k, dtype=float) * series,
+        ),
         reference_dcir_mohm=float(
             interp2(ecm_t, ecm_s, r10_table, np.array([25.0]), np.array([0.5]))[0]
         ),
@@ -194,6 +206,12 @@ def _capacity(
     return out
 
 
+PARTIAL_NOTE = (
+    "no full or stepped discharge capacity: the record never comes near the top of the "
+    "unit's voltage window, {:.4g} V (a partial discharge)"
+)
+
+
 def _capacity_from_steps(
     t: np.ndarray,
     i: np.ndarray,
@@ -214,7 +232,12 @@ def _capacity_from_steps(
         step_time_s=cols.get("step_time_s"),
         discharge_counter_ah=cols.get("discharge_counter_ah"),
     )
-    if ass.chosen is not None:
+    window = ctx.voltage_window_v
+    if window is None and ctx.ocv_v is not None and ctx.ocv_v.size > 1:
+        window = (float(ctx.ocv_v[0]), float(ctx.ocv_v[-1]))  # the OCV at SoC 0 and 1
+    full = reaches_charge_limit(v, window)
+    partial = [] if full else [PARTIAL_NOTE.format(window[1])]  # type: ignore[index]
+    if ass.chosen is not None and full:
         g = ass.chosen
         return CapacityOutcome(
             g.capacity_ah,
@@ -224,7 +247,7 @@ def _capacity_from_steps(
             capacity_reasons(g, t, rated),
             ass,
         )
-    stepped = capacity_from_discharge(t, i, v, threshold_a=steps.rest_threshold_a)
+    stepped = capacity_from_discharge(t, i, v, threshold_a=steps.rest_threshold_a) if full else None
     if stepped is not None:
         note = (
             "capacity from a stepped discharge (no single full CC step: rests and pulses of "
@@ -241,10 +264,14 @@ def _capacity_from_steps(
                 )
         return out
     if ctx.ocv_soc is None or ctx.ocv_v is None:
-        return CapacityOutcome(assessment=ass)
-    fast = fast_capacity_estimate(t, i, v, ctx.ocv_soc, ctx.ocv_v)
+        return CapacityOutcome(notes=partial, assessment=ass)
+    fast, notes = fast_estimate_at_temperature(
+        t, i, v, (ctx.ocv_soc, ctx.ocv_v), ctx.ocv_dvdt, ctx.ocv_temperature_c, temp
+    )
     if isinstance(fast, FastRefusal):
-        return CapacityOutcome(notes=[f"no fast capacity estimate: {fast.reason}"], assessment=ass)
+        return CapacityOutcome(
+            notes=[*partial, f"no fast capacity estimate: {fast.reason}"], assessment=ass
+        )
     implausible = []
     if rated and fast.uncertainty_ah / rated > MAX_FAST_SOH_SIGMA:
         implausible.append(
@@ -252,7 +279,12 @@ def _capacity_from_steps(
             f"{fast.uncertainty_ah / rated:.3f} > {MAX_FAST_SOH_SIGMA} (run a full discharge)"
         )
     return CapacityOutcome(
-        fast.capacity_ah, fast.uncertainty_ah, "fast_estimate_15min", [], implausible, ass
+        fast.capacity_ah,
+        fast.uncertainty_ah,
+        "fast_estimate_15min",
+        partial + notes,
+        implausible,
+        ass,
     )
 
 

@@ -321,3 +321,17 @@ def assess_capacity(
             )
             break
     return CapacityAssessment(found, groups, chosen, notes)
+
+
+def reaches_charge_limit(voltage_v: FloatArray, window_v: tuple[float, float] | None) -> bool:
+    """Whether the record comes within ``TOP_BAND`` of the unit's voltage window below its
+    charge limit (``window_v`` = (discharge cut-off, charge limit) [V]; True when unknown).
+
+    Full-discharge detection is relative to the file's own voltages; a partial discharge (a
+    ≤ 15-min fast test, a record that starts at mid SoC) also spans a wide range under load,
+    so with a known window a capacity to the cut-off needs a start near the charge limit.
+    """
+    if window_v is None or voltage_v.size == 0:
+        return True
+    lo, hi = window_v
+    return bool(np.nanmax(voltage_v) >= hi - TOP_BAND * (hi - lo))

@@ -23,6 +23,11 @@ Held out on the 29 ORNL Leaf 1-h rests after a C/3 discharge (fit on the first 5
 with the logged voltage at 60 min) the extrapolation's mean absolute error is 4.9 mV against
 9.1 mV for the last sample (``benchmarks/RESULTS.md``).
 
+The OCV table is moved to the test temperature with the chemistry's entropic coefficient,
+``OCV + dOCV/dT · (T − T_table)`` (``ocv_dvdt_v_per_k``, ``delta_temperature_k``;
+:func:`fast_estimate_at_temperature` for the grader): on the ORNL Leaf rests the 25 °C table
+is up to ~10 mV off at 10 °C and 40 °C, 2–3 points of SoH over a 0.3-SoC window.
+
 A least-squares fit of (capacity, start SoC) to the *loaded* curve with a 2-RC circuit was
 tried first and rejected: the change of resistance with SoC over the window is confounded with
 the OCV decline (known-answer MAE 11 % on the Leaf set, 1.7–5 % on the NMC set).
@@ -37,6 +42,9 @@ Uncertainty (1σ, in quadrature):
   standard error and the profile of the shape parameter) and, for the model's error, half the
   extrapolated correction ``|V_ref − V_last|``; the standard error of the start OCV (mean of the
   last ≤ 30 s of the start rest);
+- the temperature: half the change of the dOCV/dT correction across the window
+  (``ENTROPIC_REL_SIGMA``), and where the test temperature is unknown, dOCV/dT's change across
+  the window × ``UNKNOWN_TEMPERATURE_SIGMA_K``; both in the OCV-difference error;
 - coulomb counting (0.5 %).
 
 Refused (:class:`FastRefusal`, with the reason): no rest to start from, a window that does not
@@ -83,6 +91,13 @@ EXTRAP_REL_SIGMA = 0.5
 #: 1σ error of the OCV table's SoC axis at each end of a window for the tested unit (the
 #: table is a new cell's; ageing shifts the electrodes and the curve): 0.5 % of SoC
 OCV_SOC_SIGMA = 0.005
+#: 1σ error of a temperature correction of the OCV table by the entropic coefficient, as a
+#: fraction of the correction's change across the window (the same convention as
+#: ``EXTRAP_REL_SIGMA``; literature dOCV/dT of one chemistry differ by about this much)
+ENTROPIC_REL_SIGMA = 0.5
+#: 1σ of the test temperature about the OCV table's when the record does not say it [K]
+#: (test rooms and warehouses at 15–35 °C around a 25 °C table)
+UNKNOWN_TEMPERATURE_SIGMA_K = 10.0
 #: a fast estimate may be graded only with an SoH 1σ at most this (issue #12)
 MAX_FAST_SOH_SIGMA = 0.03
 #: the start OCV is the mean of the start rest's last samples within this span [s]
@@ -141,6 +156,9 @@ def fast_capacity_estimate(
     min_delta_soc: float = 0.05,
     min_delta_ocv_v: float = 0.03,
     ocv_rest_s: float = REFERENCE_REST_S,
+    ocv_dvdt_v_per_k: FloatArray | None = None,
+    delta_temperature_k: float = 0.0,
+    temperature_sigma_k: float = 0.0,
 ) -> FastEstimate | FastRefusal:
     """Capacity from at most ``window_s`` of data after a rest (see the module docstring).
 
@@ -166,12 +184,26 @@ def fast_capacity_estimate(
     ocv_rest_s : float
         Rest after which the OCV table's voltages were taken [s] (1 h: HPPC / GITT practice):
         the final rest is extrapolated to this rest time.
+    ocv_dvdt_v_per_k : ndarray, optional
+        dOCV/dT at the ``ocv_soc`` points [V/K] (the chemistry's entropic coefficient, at the
+        level of ``ocv_v``). With ``delta_temperature_k`` the table is moved to the test
+        temperature, ``ocv_v + dOCV/dT · ΔT``, and ``ENTROPIC_REL_SIGMA`` of the correction's
+        change across the window is added to the OCV-difference error.
+    delta_temperature_k : float
+        Test temperature minus the temperature of the OCV table [K] (0: no correction).
+    temperature_sigma_k : float
+        1σ of ``delta_temperature_k`` [K] (an unknown test temperature): adds
+        ``|ΔdOCV/dT| · temperature_sigma_k`` across the window to the OCV-difference error.
 
     Returns
     -------
     FastEstimate or FastRefusal
     """
     t, i, v = time_s, current_a, voltage_v
+    dvdt = np.zeros_like(ocv_v) if ocv_dvdt_v_per_k is None else np.asarray(ocv_dvdt_v_per_k)
+    if delta_temperature_k != 0.0:
+        # a table made non-monotonic by the shift is flattened there (inverse lookup)
+        ocv_v = np.maximum.accumulate(ocv_v + dvdt * delta_temperature_k)
     a = _window_start(t, i, min_rest_s) if start_index is None else start_index
     if a is None or a >= t.size - 3:
         return FastRefusal("no rest followed by current to start a fast (≤ 15 min) test from")
@@ -205,6 +237,9 @@ def fast_capacity_estimate(
     q = float(cumulative_ah(tw, iw)[-1])
     soc0 = soc_from_ocv(ocv_soc, ocv_v, v0)
     soc1 = soc_from_ocv(ocv_soc, ocv_v, v_inf)
+    dvdt_change = abs(float(np.interp(soc0, ocv_soc, dvdt) - np.interp(soc1, ocv_soc, dvdt)))
+    temp_sigma_k = np.hypot(ENTROPIC_REL_SIGMA * delta_temperature_k, temperature_sigma_k)
+    ocv_sigma_v = float(np.hypot(ocv_sigma_v, dvdt_change * temp_sigma_k))
     return _estimate(
         (soc0, soc1),
         q,
@@ -215,6 +250,49 @@ def fast_capacity_estimate(
         (float(tw[0]), float(tw[-1])),
         r0,
     )
+
+
+def fast_estimate_at_temperature(
+    time_s: FloatArray,
+    current_a: FloatArray,
+    voltage_v: FloatArray,
+    ocv: tuple[FloatArray, FloatArray],
+    ocv_dvdt: tuple[FloatArray, FloatArray] | None,
+    ocv_temperature_c: float,
+    temperature_c: FloatArray | None,
+) -> tuple[FastEstimate | FastRefusal, list[str]]:
+    """:func:`fast_capacity_estimate` with the OCV table moved to the test temperature.
+
+    ``ocv_dvdt`` = (soc axis, dOCV/dT [V/K] at the level of ``ocv``) and ``ocv_temperature_c``
+    the table's temperature [°C]; the test temperature is the mean of ``temperature_c`` [°C].
+    Where the test temperature is unknown the table is used as it is, with
+    ``UNKNOWN_TEMPERATURE_SIGMA_K`` of temperature in the σ. Returns the estimate and a note
+    saying which (none without ``ocv_dvdt``).
+    """
+    finite = None if temperature_c is None else temperature_c[np.isfinite(temperature_c)]
+    known = finite is not None and finite.size > 0
+    d_t = float(finite.mean()) - ocv_temperature_c if known else 0.0  # type: ignore[union-attr]
+    dvdt = None if ocv_dvdt is None else np.interp(ocv[0], *ocv_dvdt)
+    est = fast_capacity_estimate(
+        time_s,
+        current_a,
+        voltage_v,
+        *ocv,
+        ocv_dvdt_v_per_k=dvdt,
+        delta_temperature_k=d_t,
+        temperature_sigma_k=0.0 if known else UNKNOWN_TEMPERATURE_SIGMA_K,
+    )
+    if dvdt is None or isinstance(est, FastRefusal) or (d_t == 0.0 and known):
+        return est, []
+    if not known:
+        return est, [
+            f"fast estimate: test temperature unknown; OCV table at {ocv_temperature_c:g} °C "
+            f"with ±{UNKNOWN_TEMPERATURE_SIGMA_K:g} K (1σ) of dOCV/dT in its uncertainty"
+        ]
+    return est, [
+        f"fast estimate: OCV table moved from {ocv_temperature_c:g} °C to the test temperature "
+        f"{ocv_temperature_c + d_t:.1f} °C by the chemistry's dOCV/dT"
+    ]
 
 
 def _estimate(

@@ -23,8 +23,13 @@ recordings (where a power law invents a long tail).
 Uncertainty (1σ of ``V_ref``): the least-squares standard error at the best ``α`` (residual
 variance from the fit, at least the logger's quantisation ``q²/12``), in quadrature with the
 spread of ``V_ref`` over the ``α`` whose residual sum is within one residual variance of the
-best (Δχ² = 1, the profile of ``α``). A rest with fewer than four fitted samples has no
-degree of freedom left and gives no extrapolation.
+best (Δχ² = 1, the profile of ``α``), and in quadrature half the spread to the other family's
+best ``V_ref`` where that one fits within the noise too (its χ² ≤ the 95 % quantile): a few
+samples at the logger's resolution cannot tell a power law from an exponential (quantisation
+of a slowly changing voltage is not independent noise), and their extrapolations may differ
+by more than either fit's σ. This last term was added after the ORNL rests fitted on 8 min
+showed exponentials chosen at 0.5 mV σ and 9 mV off (in-sample for that choice). A rest with
+fewer than four fitted samples has no degree of freedom left and gives no extrapolation.
 
 References
 ----------
@@ -39,6 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import chi2
 
 from packlife._typing import FloatArray
 
@@ -118,7 +124,9 @@ def extrapolate_rest(
     # the grid step: the best shape lies within a neighbour of the grid's best
     near = [k for k in (best - 1, best + 1) if 0 <= k < fam.size and fam[k] == fam[best]]
     spread = max([spread] + [0.5 * abs(float(vref[k] - vref[best])) for k in near])
-    sigma = float(np.sqrt(var * se2[best] + spread**2))
+    sigma = float(
+        np.sqrt(var * se2[best] + spread**2 + _ambiguity(rss, vref, fam, best, n, var) ** 2)
+    )
     return Relaxation(
         voltage_v=float(vref[best]),
         sigma_v=sigma,
@@ -127,6 +135,27 @@ def extrapolate_rest(
         rms_residual_v=float(np.sqrt(rss[best] / n)),
         samples=n,
     )
+
+
+def _ambiguity(
+    rss: FloatArray, vref: FloatArray, is_exp: np.ndarray, best: int, n: int, var: float
+) -> float:
+    """Half the spread between the chosen family's ``V_ref`` and the other family's best,
+    where that one fits within the noise too (χ² ≤ its 95 % quantile for ``n − 3`` degrees of
+    freedom) [V]; else 0.
+
+    Two shapes that both fit a few samples logged near the voltage resolution cannot be told
+    apart (quantisation of a slowly changing voltage is not independent noise, so Δχ² > 4
+    overstates the evidence for one), and their extrapolations may differ by more than either
+    fit's own σ.
+    """
+    other = is_exp != is_exp[best]
+    if not other.any():
+        return 0.0
+    k = int(np.flatnonzero(other)[np.argmin(rss[other])])
+    if rss[k] > var * chi2.ppf(0.95, n - 3):
+        return 0.0
+    return 0.5 * abs(float(vref[k] - vref[best]))
 
 
 def _preferred(rss: FloatArray, is_exp: np.ndarray, n: int, resolution_v: float) -> int:
