@@ -263,3 +263,42 @@ def test_logger_outage_in_a_loaded_step_is_reported() -> None:
     res = grade(log.time_s[keep], log.current_a[keep], log.voltage_v[keep], 2.0)
     assert res["capacity_ah"] == pytest.approx(log.true_ah, rel=1e-5)  # CC: the gap is counted
     assert any("gap of 910 s in a loaded step" in str(r) for r in res["reasons"])  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("soc0", [0.95, 0.9, 0.8, 0.7])
+@pytest.mark.parametrize("c_rate", [1 / 3, 1.0])
+def test_discharge_from_below_the_charge_limit_is_top_corrected(soc0: float, c_rate: float) -> None:
+    """A lab (or a BMS) that charges to below the chemistry's limit: the charge to the cut-off
+    divided by the start SoC of the rest before it (OCV table) is the full-discharge capacity
+    within 0.8 % and its stated 1σ (≈ 0.75 %). Uncorrected, the start at SoC 0.95 passed the
+    voltage-window check as a full discharge and was 5 % low with a 0.5 % 1σ."""
+    from .synth import ocv_v
+
+    soc = np.linspace(0.0, 1.0, 101)
+    top_v = float(ocv_v(np.array([1.0]))[0])
+    ctx = GradeContext(rated_capacity_ah=2.3, ocv_soc=soc, ocv_v=ocv_v(soc),
+                       voltage_window_v=(3.0, top_v))
+    truth = cc_discharge(2.3, c_rate, soc0=1.0, dt_s=10.0).true_ah
+    log = cc_discharge(2.3, c_rate, soc0=soc0, dt_s=10.0)
+    res = grade_series(log.time_s, log.current_a, log.voltage_v, ctx, "u")
+    assert res["capacity_method"] == "full_cc_discharge_top_corrected"
+    cap, sd = float(res["capacity_ah"]), float(res["capacity_uncertainty_ah"])  # type: ignore[arg-type]
+    assert abs(cap / truth - 1) < 0.008 and abs(cap - truth) < sd
+    assert any("rested at SoC" in str(r) for r in res["reasons"])  # type: ignore[attr-defined]
+    full = cc_discharge(2.3, c_rate, soc0=1.0, dt_s=10.0)
+    res = grade_series(full.time_s, full.current_a, full.voltage_v, ctx, "u")
+    assert res["capacity_method"] == "full_cc_discharge"
+    assert float(res["capacity_ah"]) == pytest.approx(truth, rel=1e-4)  # type: ignore[arg-type]
+
+
+def test_discharge_stopped_above_the_cut_off_is_not_top_corrected() -> None:
+    """A discharge that ends 0.5 V above the window's cut-off was stopped by time or by the file,
+    not by the cut-off: no corrected full-discharge capacity from it."""
+    from .synth import ocv_v
+
+    soc = np.linspace(0.0, 1.0, 101)
+    ctx = GradeContext(rated_capacity_ah=2.3, ocv_soc=soc, ocv_v=ocv_v(soc),
+                       voltage_window_v=(2.5, float(ocv_v(np.array([1.0]))[0])))
+    log = cc_discharge(2.3, 1 / 3, soc0=0.9, dt_s=10.0)
+    res = grade_series(log.time_s, log.current_a, log.voltage_v, ctx, "u")
+    assert res["capacity_method"] != "full_cc_discharge_top_corrected"

@@ -5,14 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from packlife.chemistry.schema import ParameterSet
 from packlife.errors import MissingToolError, PacklifeError
-from packlife.grading.capacity import CapacityAssessment, assess_capacity, reaches_charge_limit
+from packlife.grading.capacity import (
+    TOP_FULL_SOC,
+    CapacityAssessment,
+    assess_capacity,
+    reaches_charge_limit,
+    top_corrected,
+)
 from packlife.grading.estimators import (
     COULOMB_REL_UNCERTAINTY,
     Pulses,
@@ -22,7 +28,12 @@ from packlife.grading.estimators import (
     imbalance_mv,
     self_discharge_pct_per_month,
 )
-from packlife.grading.fast_soh import MAX_FAST_SOH_SIGMA, FastRefusal, fast_estimate_at_temperature
+from packlife.grading.fast_soh import (
+    MAX_FAST_SOH_SIGMA,
+    OCV_SOC_SIGMA,
+    FastRefusal,
+    fast_estimate_at_temperature,
+)
 from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
 from packlife.grading.plausibility import (
     capacity_reasons,
@@ -237,6 +248,15 @@ def _capacity_from_steps(
         window = (float(ctx.ocv_v[0]), float(ctx.ocv_v[-1]))  # the OCV at SoC 0 and 1
     full = reaches_charge_limit(v, window)
     partial = [] if full else [PARTIAL_NOTE.format(window[1])]  # type: ignore[index]
+    top = None
+    if (ass.chosen is not None and ctx.ocv_soc is not None and ctx.ocv_v is not None
+            and window is not None):
+        top = top_corrected(t, v, steps, ass.chosen, (ctx.ocv_soc, ctx.ocv_v), OCV_SOC_SIGMA,
+                            window)
+    if top is not None and top[3] < TOP_FULL_SOC and ass.chosen is not None:
+        g = replace(ass.chosen, capacity_ah=top[0])
+        return CapacityOutcome(top[0], top[1], "full_cc_discharge_top_corrected",
+                               [*ass.notes, top[2]], capacity_reasons(g, t, rated), ass)
     if ass.chosen is not None and full:
         g = ass.chosen
         return CapacityOutcome(

@@ -335,3 +335,74 @@ def reaches_charge_limit(voltage_v: FloatArray, window_v: tuple[float, float] | 
         return True
     lo, hi = window_v
     return bool(np.nanmax(voltage_v) >= hi - TOP_BAND * (hi - lo))
+
+
+#: Shortest rest before a discharge whose end voltage pins the start SoC [s].
+TOP_REST_S = 600.0
+#: Lowest start SoC for which a discharge to the cut-off is corrected for the missing top.
+TOP_MIN_SOC = 0.6
+#: A discharge rested at or above this SoC by the OCV table starts full (3σ of the table's SoC).
+TOP_FULL_SOC = 0.985
+
+
+def top_corrected(
+    t: FloatArray,
+    v: FloatArray,
+    steps: Steps,
+    group: CapacityGroup,
+    ocv: tuple[FloatArray, FloatArray],
+    soc_sigma: float,
+    window_v: tuple[float, float],
+) -> tuple[float, float, str, float] | None:
+    """Capacity of discharges to the cut-off that start below the charge limit (a lab or a BMS
+    that charges to 4.1 V on a 4.2 V chemistry): ``Q / soc0``, ``soc0`` from the OCV table at
+    the end of the rest (≥ 10 min) before each discharge.
+
+    The loaded cut-off is taken as SoC 0 as for any full discharge. 1σ per discharge, in
+    quadrature: the counted charge's, ``soc_sigma`` of the table's SoC, and the voltage drift
+    over the rest's last 5 min (relaxation not finished) through the OCV slope. Returns
+    ``(capacity [Ah], 1σ [Ah], note, start SoC)`` (the median over the group's discharges), or
+    None where a discharge has no such rest, starts below SoC :data:`TOP_MIN_SOC`, or does not
+    end within :data:`TOP_BAND` of the window's bottom (``window_v`` = (cut-off, charge limit)
+    [V]: stopped by time, not by the cut-off). The caller
+    treats a start SoC ≥ :data:`TOP_FULL_SOC` as full (no correction).
+    """
+    ocv_soc, ocv_v = ocv
+    lo, hi = window_v
+    caps, sigmas, socs = [], [], []
+    for d in group.members:
+        if float(v[d.end]) > lo + TOP_BAND * (hi - lo):
+            return None
+        k = np.nonzero((steps.start < d.start) & (steps.end >= d.start - 1))[0]
+        if k.size == 0 or steps.kind[k[-1]] != 0:
+            return None
+        a, b = int(steps.start[k[-1]]), int(steps.end[k[-1]])
+        if t[b] - t[a] < TOP_REST_S:
+            return None
+        v_rest = float(v[b])
+        soc0 = float(np.interp(v_rest, ocv_v, ocv_soc))
+        if soc0 < TOP_MIN_SOC:
+            return None
+        drift = abs(v_rest - float(np.interp(t[b] - 300.0, t[a:b + 1], v[a:b + 1])))
+        slope = _ocv_slope(ocv_soc, ocv_v, soc0)
+        soc_sd = math.hypot(soc_sigma, drift / slope if slope > 0 else 1.0)
+        cap = d.capacity_ah / soc0
+        caps.append(cap)
+        sigmas.append(cap * math.hypot(d.uncertainty_ah / d.capacity_ah, soc_sd / soc0))
+        socs.append(soc0)
+    if not caps:
+        return None
+    m = int(np.argsort(caps)[len(caps) // 2])
+    q = group.members[m].capacity_ah
+    note = (f"discharge starts below the charge limit (rested at SoC {socs[m]:.3f} by the OCV "
+            f"table): capacity = charge to the cut-off / start SoC ({q:.4g} Ah / "
+            f"{socs[m]:.3f}), 1σ includes the table's SoC error")
+    return caps[m], sigmas[m], note, socs[m]
+
+
+def _ocv_slope(ocv_soc: FloatArray, ocv_v: FloatArray, soc: float) -> float:
+    """dOCV/dSoC [V per unit SoC] at ``soc`` over ±0.02 SoC."""
+    lo, hi = max(soc - 0.02, float(ocv_soc[0])), min(soc + 0.02, float(ocv_soc[-1]))
+    if hi <= lo:
+        return 0.0
+    return float((np.interp(hi, ocv_soc, ocv_v) - np.interp(lo, ocv_soc, ocv_v)) / (hi - lo))
