@@ -307,6 +307,37 @@ def test_user_ocv_file_drives_the_fast_estimate(
     assert caps[1] == pytest.approx(caps[0] / 1.25, rel=0.03)
 
 
+def test_ocv_table_temperature_is_honoured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 10 °C test with the 10 °C OCV table given as such (``--ocv-temperature-c 10``) is not
+    moved; the same table claimed at 25 °C (the default) is moved by the chemistry's dOCV/dT and
+    gives another capacity. Without --ocv the option is refused (exit 2)."""
+    from packlife.grading.fast_test import ocv_at
+
+    rec = record_fast_test("aesc_lmo_nca_leaf2013", soh=0.8, soc_start=0.9, noise_v=0.001,
+                           temperature_c=10.0)
+    p = tmp_path / "win.csv"
+    pd.DataFrame({"time_s": rec.time_s, "current_a": rec.current_a,
+                  "voltage_v": rec.voltage_v}).to_csv(p, index=False)
+    soc, ocv = ocv_at("aesc_lmo_nca_leaf2013", 10.0)
+    table = tmp_path / "ocv10.csv"
+    pd.DataFrame({"soc": soc, "ocv_v": ocv}).to_csv(table, index=False)
+    base = ("--catalog-id", "nissan_leaf_24kwh", "--level", "cell", "--temperature-c", "10",
+            "--ocv", table, "--json")
+    caps = []
+    for extra in (("--ocv-temperature-c", "10"), ()):
+        code, out, err = run_inproc(capsys, monkeypatch, p, *base, *extra)
+        assert code == 0, err
+        (r,) = json.loads(out)
+        assert r["capacity_method"] == "fast_estimate_15min"
+        caps.append(r["capacity_ah"])
+    assert caps[0] == pytest.approx(rec.capacity_ah, rel=0.01)
+    assert abs(caps[1] / caps[0] - 1) > 0.005
+    code, _, err = run_inproc(capsys, monkeypatch, p, "--ocv-temperature-c", "10")
+    assert code == 2 and "--ocv-temperature-c needs --ocv" in err
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [

@@ -119,13 +119,15 @@ def _print_table(results: list[dict[str, object]]) -> None:
 def files_cmd(
     files: list[Path] = typer.Argument(
         ...,
-        help="Test files: generic CSV, Arbin / Battery Archive CSV, Maccor text, Bitrode CSV, "
-        "BioLogic .mpr/.mpt, Neware .nda/.ndax/CSV, BMS snapshots, impedance spectra.",
+        help="Test files: generic CSV, Arbin / Battery Archive CSV or .res, Maccor text, Bitrode "
+        "CSV, BioLogic .mpr/.mpt, Neware .nda/.ndax/CSV, any table or .xlsx whose header names "
+        "time, current and voltage, BMS snapshots, impedance spectra.",
     ),
     fmt: str = typer.Option(
         "auto",
         "--format",
-        help="auto|generic|arbin|arbin_res|maccor|bitrode|biologic|biologic_mpt|neware|neware_csv|bms|eis",
+        help="auto|generic|arbin|arbin_res|maccor|bitrode|biologic|biologic_mpt|neware|neware_csv|"
+        "labelled|bms|eis",
     ),
     rated_capacity_ah: float | None = typer.Option(
         None,
@@ -154,6 +156,12 @@ def files_cmd(
         "--ocv",
         help="OCV table CSV soc,ocv_v (soc 0–1, V of the tested unit: cell table × series "
         "cells for a module or pack) for the fast estimate; replaces the catalog chemistry's.",
+    ),
+    ocv_temperature_c: float | None = typer.Option(
+        None,
+        "--ocv-temperature-c",
+        help="Temperature [°C] at which the --ocv table was taken (default 25); the fast "
+        "estimate moves it to the test temperature by the catalog chemistry's dOCV/dT.",
     ),
     ica_reference: Path | None = typer.Option(
         None,
@@ -187,6 +195,14 @@ def files_cmd(
         from packlife.io.ocv_csv import read_ocv_table
 
         ctx.ocv_soc, ctx.ocv_v = read_ocv_table(ocv)
+    if ocv_temperature_c is not None:
+        if ocv is None:
+            raise PacklifeError("--ocv-temperature-c needs --ocv (the table it describes)")
+        if not (math.isfinite(ocv_temperature_c) and -40.0 <= ocv_temperature_c <= 80.0):
+            raise PacklifeError(
+                f"--ocv-temperature-c must be a temperature in −40…80 °C (got {ocv_temperature_c})"
+            )
+        ctx.ocv_temperature_c = ocv_temperature_c
     if ica_reference is not None:
         ctx.ica_reference = ica_reference_from_file(ica_reference, ctx)
     results: list[dict[str, object]] = []
