@@ -1,154 +1,52 @@
-"""Grade one test record (time series or BMS snapshots) into result dicts for JSON / registry."""
+"""Grade one test record (time series or BMS snapshots) into result dicts for JSON / registry.
+
+:class:`GradeContext` and :func:`context_from_catalog` live in :mod:`packlife.grading.context`
+and are re-exported here; the capacity choice is :mod:`packlife.grading.choose`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from packlife.chemistry.schema import ParameterSet
 from packlife.errors import MissingToolError, PacklifeError
-from packlife.grading.capacity import (
-    TOP_FULL_SOC,
-    CapacityAssessment,
-    assess_capacity,
-    reaches_charge_limit,
-    top_corrected,
-)
+from packlife.grading.capacity import CapacityAssessment, assess_capacity
+from packlife.grading.choose import choose_capacity, step_ids
+from packlife.grading.context import GradeContext, context_from_catalog
 from packlife.grading.estimators import (
-    COULOMB_REL_UNCERTAINTY,
     Pulses,
-    capacity_from_discharge,
     dcir_from_pulses,
     find_runs,
     imbalance_mv,
     self_discharge_pct_per_month,
 )
-from packlife.grading.fast_soh import (
-    MAX_FAST_SOH_SIGMA,
-    OCV_SOC_SIGMA,
-    FastRefusal,
-    fast_estimate_at_temperature,
-)
 from packlife.grading.ica import IcaCurve, ica_of_discharges, reference_curve
 from packlife.grading.plausibility import (
-    capacity_reasons,
-    sign_reasons,
     soh_reasons,
     unit_reasons,
 )
 from packlife.grading.policy import (
-    GradingPolicy,
     Measurements,
     decide,
     disposition_of,
-    load_policy,
 )
-from packlife.grading.steps import Steps, segment_steps
+from packlife.grading.steps import segment_steps
 from packlife.io.bms import BmsSnapshot
 from packlife.io.detect import TestRecord, read_any
 from packlife.models.interp import interp2
 
-
-@dataclass
-class GradeContext:
-    """What grading needs beyond the file: ratings, OCV table, references, policy, history.
-
-    ``ocv_v`` and ``reference_dcir_mohm`` are at the level of the tested unit (cell voltage ×
-    ``series_cells``); ``series_cells`` converts unit voltages to cell voltages.
-    ``reference_r10_table`` = (temperature_c axis, soc axis, table [mΩ]) of the new unit's 10-s
-    resistance; when given it replaces ``reference_dcir_mohm`` (evaluated at each pulse's SoC
-    and temperature). ``test_temperature_c`` is the test temperature for files without a
-    ``temperature_c`` column (25 °C is assumed if neither is known). ``ocv_dvdt`` = (soc axis,
-    dOCV/dT [V/K] at the unit's level) moves the OCV table, taken at ``ocv_temperature_c``, to
-    the test temperature for the ≤ 15-min estimate. ``voltage_window_v`` = (cut-off, charge
-    limit) of the unit [V] (else the OCV table's ends): a capacity to the cut-off needs a
-    record that reaches the top.
-    """
-
-    policy: GradingPolicy = field(default_factory=load_policy)
-    rated_capacity_ah: float | None = None
-    ocv_soc: np.ndarray | None = None
-    ocv_v: np.ndarray | None = None
-    ocv_dvdt: tuple[np.ndarray, np.ndarray] | None = None
-    ocv_temperature_c: float = 25.0
-    voltage_window_v: tuple[float, float] | None = None
-    reference_dcir_mohm: float | None = None
-    reference_r0_mohm: float | None = None
-    reference_r10_table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-    series_cells: int = 1
-    test_temperature_c: float | None = None
-    calendar_limit_years: float | None = None
-    history: dict[str, BmsSnapshot] = field(default_factory=dict)
-    today: dt.date | None = None
-    rest_current_a: float | None = None
-    ica_reference: IcaCurve | None = None
-
-
-def context_from_catalog(
-    catalog_id: str, level: str = "pack", policy: GradingPolicy | None = None
-) -> GradeContext:
-    """Context from a catalog entry and its chemistry parameter set (OCV and R at 25 °C, 50 %).
-
-    ``level`` is ``cell`` (one cell of that model) or ``pack`` (the catalog unit itself, which
-    is a module for module entries).
-    """
-    from packlife.catalog import get_pack_model
-    from packlife.chemistry import get_parameter_set
-
-    if level not in ("cell", "pack"):
-        raise PacklifeError(f"unknown level {level!r}; expected 'cell' or 'pack'")
-    pack = get_pack_model(catalog_id)
-    pset = get_parameter_set(pack.parameter_set)
-    series, parallel = (1, 1) if level == "cell" else (pack.series_cells, pack.parallel_cells)
-    temps = np.asarray(pset.ocv.temperature_c, dtype=float)
-    table = np.asarray(pset.ocv.voltage_v, dtype=float)
-    row = table[0] if temps.size == 1 else np.array([np.interp(25.0, temps, c) for c in table.T])
-    r10_table = _r10_table_mohm(pset) * series / parallel
-    ecm_t, ecm_s = np.asarray(pset.ecm.temperature_c), np.asarray(pset.ecm.soc)
-    return GradeContext(
-        policy=load_policy() if policy is None else policy,
-        rated_capacity_ah=pack.cell_capacity_ah if level == "cell" else pack.rated_capacity_ah,
-        ocv_soc=np.asarray(pset.ocv.soc, dtype=float),
-        ocv_v=row * series,
-        voltage_window_v=(pset.min_cell_voltage_v * series, pset.max_cell_voltage_v * series),
-        ocv_dvdt=(
-            np.asarray(pset.ocv.soc, dtype=float),
-            np.asarray(pset.thermal.entropic_coefficient_v_per_k, dtype=float) * series,
-        ),
-        reference_dcir_mohm=float(
-            interp2(ecm_t, ecm_s, r10_table, np.array([25.0]), np.array([0.5]))[0]
-        ),
-        reference_r10_table=(ecm_t, ecm_s, r10_table),
-        reference_r0_mohm=float(
-            interp2(
-                ecm_t,
-                ecm_s,
-                np.asarray(pset.ecm.r0_ohm, dtype=float) * 1000.0 * series / parallel,
-                np.array([25.0]),
-                np.array([0.5]),
-            )[0]
-        ),
-        series_cells=series,
-        calendar_limit_years=pack.calendar_life_years,
-    )
-
-
-def _r10_table_mohm(pset: ParameterSet) -> np.ndarray:
-    """10-s step-response resistance of the ECM, ``R0 + Σ Rk (1 − exp(−10 s / (Rk Ck)))`` [mΩ]."""
-    ecm = pset.ecm
-    table = np.asarray(ecm.r0_ohm, dtype=float).copy()
-    pairs = [(ecm.r1_ohm, ecm.c1_f)]
-    if ecm.r2_ohm is not None and ecm.c2_f is not None:
-        pairs.append((ecm.r2_ohm, ecm.c2_f))
-    for r_tab, c_tab in pairs:
-        r, c = np.asarray(r_tab, dtype=float), np.asarray(c_tab, dtype=float)
-        table += r * (1.0 - np.exp(-10.0 / (r * c)))
-    return table * 1000.0
+__all__ = [
+    "GradeContext",
+    "context_from_catalog",
+    "grade_file",
+    "grade_record",
+    "grade_series",
+    "grade_snapshot",
+    "ica_reference_from_file",
+]
 
 
 def _num(x: float | None, digits: int = 6) -> float | None:
@@ -169,142 +67,6 @@ def _apply_history(m: Measurements, snap: BmsSnapshot | None) -> None:
     lowest = snap.min_cell_voltage_v
     m.min_cell_voltage_v = (
         lowest if m.min_cell_voltage_v is None else min(m.min_cell_voltage_v, lowest)
-    )
-
-
-@dataclass
-class CapacityOutcome:
-    """Capacity [Ah], its 1σ [Ah], the method, notes for the reasons, and reasons not to grade."""
-
-    capacity_ah: float | None = None
-    uncertainty_ah: float | None = None
-    method: str | None = None
-    notes: list[str] = field(default_factory=list)
-    implausible: list[str] = field(default_factory=list)
-    assessment: CapacityAssessment | None = None
-    rest_threshold_a: float | None = None
-
-
-def _step_ids(cols: Mapping[str, np.ndarray]) -> np.ndarray | None:
-    """One id per (cycle, step) pair from the cycler's columns, or None."""
-    step = cols.get("step")
-    if step is None:
-        return None
-    cycle = cols.get("cycle")
-    ids: np.ndarray = np.nan_to_num(np.asarray(step, dtype=float), nan=-1.0)
-    if cycle is not None:
-        ids = ids + 1e6 * np.nan_to_num(np.asarray(cycle, dtype=float), nan=-1.0)
-    return ids
-
-
-def _capacity(
-    t: np.ndarray,
-    i: np.ndarray,
-    v: np.ndarray,
-    ctx: GradeContext,
-    temp: np.ndarray | None,
-    cols: Mapping[str, np.ndarray],
-) -> CapacityOutcome:
-    """Capacity from full CC discharges (grouped by rate and temperature), else a stepped
-    (HPPC-style) discharge, else the ≤ 15-min estimate; with plausibility checks."""
-    rated = ctx.rated_capacity_ah
-    steps = segment_steps(
-        i, step_id=_step_ids(cols), rated_capacity_ah=rated, rest_current_a=ctx.rest_current_a
-    )
-    out = _capacity_from_steps(t, i, v, ctx, temp, cols, steps)
-    out.rest_threshold_a = steps.rest_threshold_a
-    out.implausible += sign_reasons(t, v, steps)
-    return out
-
-
-PARTIAL_NOTE = (
-    "no full or stepped discharge capacity: the record never comes near the top of the "
-    "unit's voltage window, {:.4g} V (a partial discharge)"
-)
-
-
-def _capacity_from_steps(
-    t: np.ndarray,
-    i: np.ndarray,
-    v: np.ndarray,
-    ctx: GradeContext,
-    temp: np.ndarray | None,
-    cols: Mapping[str, np.ndarray],
-    steps: Steps,
-) -> CapacityOutcome:
-    rated = ctx.rated_capacity_ah
-    ass = assess_capacity(
-        t,
-        i,
-        v,
-        steps,
-        rated_capacity_ah=rated,
-        temperature_c=temp,
-        step_time_s=cols.get("step_time_s"),
-        discharge_counter_ah=cols.get("discharge_counter_ah"),
-    )
-    window = ctx.voltage_window_v
-    if window is None and ctx.ocv_v is not None and ctx.ocv_v.size > 1:
-        window = (float(ctx.ocv_v[0]), float(ctx.ocv_v[-1]))  # the OCV at SoC 0 and 1
-    full = reaches_charge_limit(v, window)
-    partial = [] if full else [PARTIAL_NOTE.format(window[1])]  # type: ignore[index]
-    top = None
-    if (ass.chosen is not None and ctx.ocv_soc is not None and ctx.ocv_v is not None
-            and window is not None):
-        top = top_corrected(t, v, steps, ass.chosen, (ctx.ocv_soc, ctx.ocv_v), OCV_SOC_SIGMA,
-                            window)
-    if top is not None and top[3] < TOP_FULL_SOC and ass.chosen is not None:
-        g = replace(ass.chosen, capacity_ah=top[0])
-        return CapacityOutcome(top[0], top[1], "full_cc_discharge_top_corrected",
-                               [*ass.notes, top[2]], capacity_reasons(g, t, rated), ass)
-    if ass.chosen is not None and full:
-        g = ass.chosen
-        return CapacityOutcome(
-            g.capacity_ah,
-            g.uncertainty_ah,
-            "full_cc_discharge",
-            list(ass.notes),
-            capacity_reasons(g, t, rated),
-            ass,
-        )
-    stepped = capacity_from_discharge(t, i, v, threshold_a=steps.rest_threshold_a) if full else None
-    if stepped is not None:
-        note = (
-            "capacity from a stepped discharge (no single full CC step: rests and pulses of "
-            "≤ 120 s in between counted net, end-of-interval coulomb count)"
-        )
-        unc = float(np.hypot(stepped.uncertainty_ah, COULOMB_REL_UNCERTAINTY * stepped.capacity_ah))
-        out = CapacityOutcome(stepped.capacity_ah, unc, "stepped_discharge", [note], [], ass)
-        if rated:
-            soh = stepped.capacity_ah / rated
-            if soh > 1.05 or soh < 0.02:
-                out.implausible.append(
-                    f"wrong units or implausible: stepped discharge gives SoH {soh:.4g} of the "
-                    f"rated {rated:.4g} Ah"
-                )
-        return out
-    if ctx.ocv_soc is None or ctx.ocv_v is None:
-        return CapacityOutcome(notes=partial, assessment=ass)
-    fast, notes = fast_estimate_at_temperature(
-        t, i, v, (ctx.ocv_soc, ctx.ocv_v), ctx.ocv_dvdt, ctx.ocv_temperature_c, temp
-    )
-    if isinstance(fast, FastRefusal):
-        return CapacityOutcome(
-            notes=[*partial, f"no fast capacity estimate: {fast.reason}"], assessment=ass
-        )
-    implausible = []
-    if rated and fast.uncertainty_ah / rated > MAX_FAST_SOH_SIGMA:
-        implausible.append(
-            f"fast (≤ 15 min) estimate too uncertain to grade: SoH 1σ "
-            f"{fast.uncertainty_ah / rated:.3f} > {MAX_FAST_SOH_SIGMA} (run a full discharge)"
-        )
-    return CapacityOutcome(
-        fast.capacity_ah,
-        fast.uncertainty_ah,
-        "fast_estimate_15min",
-        partial + notes,
-        implausible,
-        ass,
     )
 
 
@@ -368,7 +130,7 @@ def grade_series(
     t, i, v = time_s, current_a, voltage_v
     if temperature_c is None and ctx.test_temperature_c is not None:
         temperature_c = np.full(t.size, ctx.test_temperature_c)
-    cap_out = _capacity(t, i, v, ctx, temperature_c, columns or {})
+    cap_out = choose_capacity(t, i, v, ctx, temperature_c, columns or {})
     capacity, unc, method = cap_out.capacity_ah, cap_out.uncertainty_ah, cap_out.method
     pulses, p_soc, p_temp = _pulse_table(t, i, v, temperature_c, ctx)
     dis = pulses.current_a > 0
@@ -545,7 +307,7 @@ def ica_reference_from_file(path: str | Path, ctx: GradeContext) -> IcaCurve:
     cols = {c: d[c].to_numpy(dtype=float) for c in ("step", "cycle", "step_time_s") if c in d}
     steps = segment_steps(
         i,
-        step_id=_step_ids(cols),
+        step_id=step_ids(cols),
         rated_capacity_ah=ctx.rated_capacity_ah,
         rest_current_a=ctx.rest_current_a,
     )
