@@ -40,7 +40,7 @@ from packlife.redact import mask_secrets
 EXTRA_OF_MODULE = {
     "sqlalchemy": "db", "alembic": "db", "psycopg": "db",
     "highspy": "opt", "pvlib": "opt",
-    "galvani": "grading", "newarenda": "grading", "impedance": "eis",
+    "galvani": "grading", "newarenda": "grading", "openpyxl": "grading", "impedance": "eis",
     "fastapi": "api", "uvicorn": "api", "uvloop": "api", "httptools": "api",
     "ocpp": "serve", "pymodbus": "serve", "paho": "serve", "aiomqtt": "serve",
     "websockets": "serve", "sunspec2": "serve",
