@@ -137,3 +137,37 @@ def test_discharge_sign_from_the_voltage_response() -> None:
     assert discharge_sign(i, v)[0] == 1.0
     assert discharge_sign(-i, v)[0] == -1.0
     assert discharge_sign(i[:8], v[:8])[0] == 0.0
+
+
+def test_chinese_neware_style_export_in_gb18030(tmp_path: Path) -> None:
+    """Real ORNL data as a Chinese-language Windows export (GB18030): 总时间 as HH:MM:SS,
+    电流(mA) discharge negative, 电压(V), 工步类型 恒流放电/恒流充电/搁置, 温度(K) — the kelvin
+    column is converted and said so; the capacity is the original's."""
+    ref = _ornl()
+    t = ref["time_s"].to_numpy()
+    i = ref["current_a"].to_numpy()
+    body = pd.DataFrame({
+        "记录序号": np.arange(len(ref)) + 1, "工步号": ref["step"].astype(int),
+        "工步类型": np.where(i > 0, "恒流放电", np.where(i < 0, "恒流充电", "搁置")),
+        "总时间": [f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{s % 60:06.3f}" for s in t],
+        "电流(mA)": -i * 1000.0, "电压(V)": ref["voltage_v"], "温度(K)": 298.15})
+    p = tmp_path / "neware_cn.csv"
+    p.write_bytes(body.to_csv(index=False).encode("gb18030"))
+    assert detect_format(p) == "labelled"
+    got, meta = read_labelled(p)
+    np.testing.assert_allclose(got["current_a"], i, atol=1e-9)
+    np.testing.assert_allclose(got["temperature_c"], 25.0, atol=1e-9)
+    assert "'温度(K)' is in kelvin: converted to °C" in meta["notes"]
+    cap, _ = _capacity(p)
+    assert cap == pytest.approx(30.3212, abs=1e-4)
+
+
+def test_an_unreadable_optional_column_is_left_out_and_said(tmp_path: Path) -> None:
+    ref = _ornl()
+    p = tmp_path / "x.csv"
+    pd.DataFrame({"Time (s)": ref["time_s"], "Current (A)": -ref["current_a"],
+                  "Voltage (V)": ref["voltage_v"], "Temperature (F)": 77.0}).to_csv(p, index=False)
+    got, meta = read_labelled(p)
+    assert "temperature_c" not in got
+    assert any(n.startswith("'Temperature (F)' left out: column 'Temperature (F)': unknown "
+                            "temperature unit 'f'") for n in meta["notes"])

@@ -61,7 +61,7 @@ def check_readable_file(path: str | Path) -> Path:
 
 
 def read_head_bytes(path: Path, n: int = 65536) -> bytes:
-    """The first ``n`` bytes of the file, decompressed for ``.gz``.
+    """The first ``n`` bytes of the file (all of it for ``n = -1``), decompressed for ``.gz``.
 
     Raises
     ------

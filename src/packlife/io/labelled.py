@@ -27,22 +27,31 @@ import pandas as pd
 
 from packlife._typing import FloatArray
 from packlife.errors import DataFileError
-from packlife.io._checks import check_readable_file, head_lines, read_text
+from packlife.io._checks import (
+    check_readable_file,
+    head_lines,
+    read_head_bytes,
+    read_text,
+    text_encoding,
+)
 from packlife.io.cyclers import _DURATION, _finish, _frame
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "time": ("testtime", "totaltime", "time", "elapsedtime", "runtime", "progtime", "tottime",
-             "testsec", "testtimes", "relativetime", "t", "test"),
-    "current": ("current", "i", "amps", "amp", "cur", "<i>", "idc", "currentdc", "icell"),
+             "testsec", "testtimes", "relativetime", "t", "test", "总时间", "测试时间", "累计时间",
+             "时间", "realtime", "absolutetime", "datetime", "systemtime", "绝对时间", "系统时间"),
+    "current": ("current", "i", "amps", "amp", "cur", "<i>", "idc", "currentdc", "icell", "电流"),
     "voltage": ("voltage", "volts", "u", "ecell", "ewe", "v", "cellvoltage", "potential",
-                "ucell", "vcell", "terminalvoltage"),
-    "step": ("stepindex", "step", "stepnumber", "stepno", "stepid", "ns"),
+                "ucell", "vcell", "terminalvoltage", "电压"),
+    "step": ("stepindex", "step", "stepnumber", "stepno", "stepid", "ns", "工步号", "工步序号",
+             "工步"),
     "cycle": ("cycleindex", "cycle", "cyclenumber", "cycleno", "cyc#", "cyclec", "cycleid",
-              "cyccount", "cyclecount"),
-    "step_time": ("steptime", "stepduration"),
+              "cyccount", "cyclecount", "循环号", "循环序号", "循环"),
+    "step_time": ("steptime", "stepduration", "工步时间"),
     "temperature": ("temperature", "temp", "celltemperature", "auxtemperature1", "t1",
-                    "tcell", "temperaturec"),
-    "state": ("state", "md", "status", "steptype", "mode", "command", "stepmode"),
+                    "tcell", "temperaturec", "温度"),
+    "state": ("state", "md", "status", "steptype", "mode", "command", "stepmode", "工步类型",
+              "状态", "工作模式"),
 }
 _UNITS = {
     "current": {"a": 1.0, "ma": 1e-3, "ua": 1e-6, "µa": 1e-6, "ka": 1e3},
@@ -52,7 +61,7 @@ _UNITS = {
     "temperature": {"c": 1.0, "°c": 1.0, "degc": 1.0, "℃": 1.0},
 }
 _ALL_UNITS = sorted({u for table in _UNITS.values() for u in table}, key=len, reverse=True)
-_BRACKET = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]")
+_BRACKET = re.compile(r"[\(\[\{（【]([^\)\]\}）】]*)[\)\]\}）】]")
 _MIN_SAMPLES = 5
 
 
@@ -110,13 +119,45 @@ def looks_like_labelled(path: Path) -> bool:
     """A text table with a header naming time, current and voltage in its first 100 lines."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return True
-    return _sep_and_header(head_lines(path, 100)) is not None
+    if _sep_and_header(head_lines(path, 100)) is not None:
+        return True
+    head = _gb18030(read_head_bytes(path))  # Chinese-language exports (Neware, Landt)
+    return head is not None and _sep_and_header(head.splitlines()[:100]) is not None
+
+
+def _gb18030(raw: bytes) -> str | None:
+    """``raw`` decoded as GB18030 when it is not UTF-8 but is valid GB18030, else None (a
+    character cut at the end of a file's head is not held against either)."""
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 4:
+            return None
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 4:
+            return raw[: exc.start].decode("gb18030")
+        return None
+
+
+def _text(path: Path) -> str:
+    """The file's text; a Chinese-language export that is neither UTF-8 nor UTF-16 is GB18030
+    (Windows exports), tried only when the detected decoding finds no header."""
+    text = read_text(path)
+    if _sep_and_header(text.splitlines()[:100]) is None and text_encoding(path) == "latin-1":
+        raw = read_head_bytes(path, -1)  # the whole file (decompressed)
+        alt = _gb18030(raw)
+        if alt is not None:
+            return alt
+    return text
 
 
 def _table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _sheet(path)
-    text = read_text(path)
+    text = _text(path)
     lines = text.splitlines()
     found = _sep_and_header(lines[:100])
     if found is None:
@@ -176,6 +217,9 @@ def _unit_row(df: pd.DataFrame, cols: list[str], notes: list[str]
 def _scaled(df: pd.DataFrame, found: tuple[str, str], quantity: str, path: Path,
             notes: list[str]) -> FloatArray:
     col, unit = found
+    if quantity == "temperature" and unit in ("k", "kelvin"):
+        notes.append(f"'{col}' is in kelvin: converted to °C")
+        return numbers(df[col]) - 273.15
     table = _UNITS[quantity]
     default = next(iter(table))
     if not unit:
@@ -221,8 +265,8 @@ def _time_s(df: pd.DataFrame, found: tuple[str, str], path: Path, notes: list[st
 def state_sign(values: pd.Series) -> FloatArray:
     """+1 discharge, −1 charge, 0 rest / unknown, from state texts (D/C/R, CC_DChg, Rest…)."""
     text = values.astype(str).str.strip().str.lower()
-    dis = text.str.contains("dis|dchg|dch") | (text == "d")
-    chg = ~dis & (text.str.contains("chg|charge|cccv|cha") | (text == "c"))
+    dis = text.str.contains("dis|dchg|dch|放电") | (text == "d")
+    chg = ~dis & (text.str.contains("chg|charge|cccv|cha|充电") | (text == "c"))
     return np.where(dis, 1.0, np.where(chg, -1.0, 0.0))
 
 
@@ -293,10 +337,17 @@ def read_labelled(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         if f is not None:
             out[q] = numbers(df[f[0]])
     step_time, temperature = found["step_time"], found["temperature"]
+    # optional columns: one that cannot be read is left out, and said so
     if step_time is not None:
-        out["step_time_s"] = _time_s(df, step_time, path, notes)
+        try:
+            out["step_time_s"] = _time_s(df, step_time, path, notes)
+        except DataFileError as exc:
+            notes.append(f"'{step_time[0]}' left out: {exc.problems[0]}")
     if temperature is not None:
-        out["temperature_c"] = _scaled(df, temperature, "temperature", path, notes)
+        try:
+            out["temperature_c"] = _scaled(df, temperature, "temperature", path, notes)
+        except DataFileError as exc:
+            notes.append(f"'{temperature[0]}' left out: {exc.problems[0]}")
     mapped = ", ".join(f"{q} ← '{f[0]}'" + (f" [{f[1]}]" if f[1] else "")
                        for q, f in found.items() if f is not None)
     notes = [f"read as a labelled table: {mapped}", sign_note, *notes]
