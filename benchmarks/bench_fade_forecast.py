@@ -109,8 +109,8 @@ def main() -> None:
                         (float(np.mean(np.abs(prior[later] - soh[later]))),
                          abs(crossing_efc(efc, prior, END_SOH) - true_x) / true_x, None))
                 e = fit_fade(day[first], soh[first], END_SOH)
-                a, b, z = _free_params(day[first], soh[first])
-                pred_e = _model(day - day[0], a, b, z)
+                assert e.a is not None and e.b is not None and e.z is not None
+                pred_e = _model(day - day[0], e.a, e.b, e.z)
                 x_e = (e.end_day or math.nan) * EFC_PER_DAY
                 inside = (e.end_day_low or math.nan) * EFC_PER_DAY <= true_x <= (
                     e.end_day_high or math.nan) * EFC_PER_DAY
@@ -132,16 +132,6 @@ def main() -> None:
                   f"{soh_err.mean():.2f} / {soh_err.max():.2f} | {x_txt} | "
                   f"{(f'{np.mean(cover):.0%}' if cover else '–')} |")
     print(f"\nwall time {time.perf_counter() - t0:.1f} s")
-
-
-def _free_params(day: np.ndarray, soh: np.ndarray) -> tuple[float, float, float]:
-    """The free curve's parameters as ``fit_fade`` fits them (it reports only the forecast)."""
-    from scipy.optimize import curve_fit
-
-    t = day - day[0]
-    p, _ = curve_fit(_model, t, soh, p0=(float(soh[0]), 1e-3, 1.0),
-                     bounds=([0.0, 0.0, 0.5], [1.5, np.inf, 1.5]))
-    return float(p[0]), float(p[1]), float(p[2])
 
 
 if __name__ == "__main__":

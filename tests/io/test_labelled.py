@@ -37,7 +37,8 @@ def test_real_files_match_their_own_reader(path: Path) -> None:
     ref = read_any(path).data
     got, meta = read_labelled(path)
     assert ref is not None and len(got) == len(ref)
-    for col in [c for c in ref.columns if c in got.columns or c in ("time_s", "current_a")]:
+    assert {"time_s", "current_a", "voltage_v"} <= set(got.columns)
+    for col in [c for c in ref.columns if c in got.columns]:
         np.testing.assert_allclose(got[col].to_numpy(), ref[col].to_numpy(), rtol=0,
                                    atol=1e-12, err_msg=col)
     assert meta["format"] == "labelled" and meta["notes"][0].startswith("read as a labelled")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from packlife._typing import FloatArray
+from packlife.grading.estimators import ocv_slope
 from packlife.grading.steps import Steps, step_charge_ah
 
 #: a full discharge starts within this fraction of the voltage range below the file's maximum
@@ -384,7 +385,7 @@ def top_corrected(
         if soc0 < TOP_MIN_SOC:
             return None
         drift = abs(v_rest - float(np.interp(t[b] - 300.0, t[a:b + 1], v[a:b + 1])))
-        slope = _ocv_slope(ocv_soc, ocv_v, soc0)
+        slope = ocv_slope(ocv_soc, ocv_v, v_rest)
         soc_sd = math.hypot(soc_sigma, drift / slope if slope > 0 else 1.0)
         cap = d.capacity_ah / soc0
         caps.append(cap)
@@ -399,10 +400,3 @@ def top_corrected(
             f"{socs[m]:.3f}), 1σ includes the table's SoC error")
     return caps[m], sigmas[m], note, socs[m]
 
-
-def _ocv_slope(ocv_soc: FloatArray, ocv_v: FloatArray, soc: float) -> float:
-    """dOCV/dSoC [V per unit SoC] at ``soc`` over ±0.02 SoC."""
-    lo, hi = max(soc - 0.02, float(ocv_soc[0])), min(soc + 0.02, float(ocv_soc[-1]))
-    if hi <= lo:
-        return 0.0
-    return float((np.interp(hi, ocv_soc, ocv_v) - np.interp(lo, ocv_soc, ocv_v)) / (hi - lo))

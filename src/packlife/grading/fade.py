@@ -37,6 +37,9 @@ class FadeForecast:
     end_day_low: float | None
     end_day_high: float | None
     rms_residual: float | None
+    #: the fitted curve ``a − b·t^z`` (None without a fit)
+    a: float | None = None
+    b: float | None = None
 
 
 def _model(t: np.ndarray, a: float, b: float, z: float) -> np.ndarray:
@@ -99,7 +102,7 @@ def fit_fade(day: FloatArray, soh: FloatArray, end_soh: float, *, seed: int = 0)
     rms = float(np.sqrt(np.mean((y - _model(t, a, b, z)) ** 2)))
     if a <= end_soh:
         return FadeForecast(
-            True, "already at or below the end threshold", z, None, 0.0, 0.0, 0.0, rms
+            True, "already at or below the end threshold", z, None, 0.0, 0.0, 0.0, rms, a, b
         )
     end = ((a - end_soh) / b) ** (1.0 / z)
     rng = np.random.default_rng(seed)
@@ -114,7 +117,7 @@ def fit_fade(day: FloatArray, soh: FloatArray, end_soh: float, *, seed: int = 0)
         (float(np.percentile(ends, 16)), float(np.percentile(ends, 84))) if ends else (None, None)
     )
     per_year = b * z * max(float(t[-1]), 1.0) ** (z - 1.0) * 365.25
-    return FadeForecast(True, "", z, per_year, float(end), low, high, rms)
+    return FadeForecast(True, "", z, per_year, float(end), low, high, rms, a, b)
 
 
 def _refused(f: FadeForecast, reason: str) -> FadeForecast:

@@ -38,8 +38,7 @@ from packlife.io.checks_csv import UnitChecks
 from packlife.models.ageing import ageing_step, scale_rates, second_life_state
 
 #: Duty assumed for a column the checks file lacks (EFC per day, °C, SoC, DoD, C-rate).
-DEFAULT_DUTY = {"efc_per_day": 0.0, "temperature_c": 25.0, "soc": 0.5, "dod": 0.8,
-                "c_rate": 0.5}
+DEFAULT_DUTY = {"temperature_c": 25.0, "soc": 0.5, "dod": 0.8, "c_rate": 0.5}
 #: Longest ageing step [days] (finer steps only matter near a knee).
 STEP_DAYS = 30.0
 FORECAST_YEARS = 30.0
@@ -102,11 +101,10 @@ def duty_from_columns(day: FloatArray, columns: Mapping[str, np.ndarray | None])
                      col("c_rate", DEFAULT_DUTY["c_rate"]), tuple(assumed))
 
 
-def law_soh(duty: CheckDuty, p: FloatArray, soh0: float, factor: float,
-            resistance_growth: float = 1.0) -> FloatArray:
+def law_soh(duty: CheckDuty, p: FloatArray, soh0: float, factor: float) -> FloatArray:
     """SoH at every check under the law with rates × ``factor``, entering at ``soh0``."""
     ps = scale_rates(p, factor)
-    q_cal, q_cyc, r = second_life_state(min(max(soh0, 1e-3), 1.0), resistance_growth, ps)
+    q_cal, q_cyc, r = second_life_state(min(max(soh0, 1e-3), 1.0), 1.0, ps)
     out = np.empty(duty.day.size)
     out[0] = 1.0 - q_cal - q_cyc
     for k in range(1, duty.day.size):
@@ -174,9 +172,9 @@ def fit_law_rate(duty: CheckDuty, soh: FloatArray, p: FloatArray, end_soh: float
     rms = math.sqrt(ssr / n)
     ends = _forecast_draws(duty, p, sol.x, cov, end_soh, seed)
     end = forecast_end_day(duty, p, soh0, math.exp(log_f), end_soh)
-    finite = ends[np.isfinite(ends)] if ends.size else ends
-    low = float(np.percentile(ends, 16)) if finite.size else None
-    high = float(np.percentile(ends, 84)) if finite.size else None
+    # an end beyond the horizon is inf: a high percentile of inf is "beyond 30 years"
+    low = float(np.percentile(ends, 16)) if np.isfinite(ends).any() else None
+    high = float(np.percentile(ends, 84)) if np.isfinite(ends).any() else None
     return LawFadeFit(True, "", math.exp(log_f), sigma_log, soh0, end, low, high, rms)
 
 

@@ -34,7 +34,7 @@ from packlife.io._checks import (
     read_text,
     text_encoding,
 )
-from packlife.io.cyclers import _DURATION, _finish, _frame
+from packlife.io.cyclers import _duration_s, _finish, _frame
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "time": ("testtime", "totaltime", "time", "elapsedtime", "runtime", "progtime", "tottime",
@@ -247,14 +247,10 @@ def _time_s(df: pd.DataFrame, found: tuple[str, str], path: Path, notes: list[st
     num = numbers(df[col])
     if num.size and np.isfinite(num).mean() > 0.99:
         return _scaled(df, found, "time", path, notes)
-    out = np.full(len(df), np.nan)
-    for k, text in enumerate(df[col].astype(str).tolist()):
-        m = _DURATION.match(text)
-        if m:
-            d, h, mi, sec = m.groups()
-            out[k] = int(d or 0) * 86400 + int(h) * 3600 + int(mi) * 60 + float(sec)
-    if np.isfinite(out).mean() > 0.99:
-        return out
+    try:  # [Nd ]HH:MM:SS(.ss) durations, as the Maccor / Neware readers take them
+        return _duration_s(df[col].astype(str), "s", path, col)
+    except DataFileError:
+        pass
     stamps = pd.to_datetime(df[col], errors="coerce")
     if stamps.notna().mean() > 0.99:
         notes.append(f"'{col}' holds timestamps: time counted from the first row")
